@@ -1,0 +1,1 @@
+"""dagster-ecs: the shared DAG platform every repository imports from the image."""

@@ -1,0 +1,1 @@
+"""Real services the tests run against: moto server, PostgreSQL, Dagster processes."""

@@ -1,0 +1,65 @@
+"""moto in server mode, as a separate process on 127.0.0.1: the AWS endpoint of every test."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.ports import free_port, http_ok, wait_until
+
+# Dummy credentials: moto accepts any, and nothing must ever reach a real account.
+AWS_TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-southeast-2",
+    "AWS_REGION": "ap-southeast-2",
+}
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    endpoint_url: str
+    log_path: Path
+
+    def env(self) -> dict[str, str]:
+        """Environment that points boto3 (and so Ansible's AWS modules) at this server."""
+        return {**AWS_TEST_ENV, "AWS_ENDPOINT_URL": self.endpoint_url}
+
+    def reset(self) -> None:
+        """Drop every resource, so each test starts from an empty account."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback test URL
+            pass
+
+
+@contextmanager
+def running_moto_server(log_dir: Path) -> Iterator[MotoServer]:
+    """Start `moto_server` on a free loopback port and stop it afterwards."""
+    port = free_port()
+    log_path = log_dir / f"moto-{port}.log"
+    env = {**os.environ, **AWS_TEST_ENV, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    moto_bin = Path(sys.executable).with_name("moto_server")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(moto_bin), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    server = MotoServer(endpoint_url=f"http://127.0.0.1:{port}", log_path=log_path)
+    try:
+        wait_until(lambda: http_ok(f"{server.endpoint_url}/moto-api/"), 30, "moto server")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
