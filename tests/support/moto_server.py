@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +34,12 @@ class MotoServer:
         import urllib.request
 
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback test URL
+        with urllib.request.urlopen(request, timeout=10):
             pass
 
 
 @contextmanager
-def running_moto_server(log_dir: Path) -> Iterator[MotoServer]:
+def running_moto_server(log_dir: Path) -> Generator[MotoServer]:
     """Start `moto_server` on a free loopback port and stop it afterwards."""
     port = free_port()
     log_path = log_dir / f"moto-{port}.log"

@@ -1,0 +1,75 @@
+"""The `dagster-ecs` command: scaffold repositories and DAGs, generate workspaces, run locally."""
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from dagster_ecs.discovery import discover_repositories
+from dagster_ecs.local_run import run_dev
+from dagster_ecs.names import InvalidNameError
+from dagster_ecs.scaffold import ScaffoldError, new_dag, new_repo
+from dagster_ecs.settings import ConfigurationError
+from dagster_ecs.workspace import CODE_SERVER_PORT, grpc_workspace, local_workspace
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dagster-ecs", description=__doc__)
+    parser.add_argument("--dags-dir", type=Path, default=Path("dags"), help="directory of repositories (default: dags)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    repo = commands.add_parser("new-repo", help="create dags/NAME/ with a first DAG from the template")
+    repo.add_argument("name", help="repository name: lowercase letters, digits, hyphens")
+    repo.add_argument("--dag", help="name of its first DAG (default: NAME with '-' as '_')")
+    repo.add_argument("--template", type=Path, help="template file (default: dags/main/template_dag.py)")
+
+    dag = commands.add_parser("new-dag", help="create dags/REPO/NAME.py from the template")
+    dag.add_argument("repo", help="existing repository")
+    dag.add_argument("name", help="DAG name: lowercase letters, digits, underscores")
+    dag.add_argument("--template", type=Path, help="template file (default: dags/main/template_dag.py)")
+
+    commands.add_parser("repos", help="list the repositories under the DAG directory")
+
+    workspace = commands.add_parser("workspace", help="print the workspace.yaml for the repositories")
+    workspace.add_argument(
+        "--grpc-host-template",
+        help="print grpc_server entries instead, host from this template, e.g. '{repo}.dagster.local'",
+    )
+    workspace.add_argument("--grpc-port", type=int, default=CODE_SERVER_PORT)
+
+    dev = commands.add_parser("dev", help="run Dagster locally: UI on http://localhost:3000")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    dags_dir: Path = args.dags_dir
+    try:
+        if args.command == "new-repo":
+            print(f"created {new_repo(dags_dir, args.name, args.dag, args.template)}")
+        elif args.command == "new-dag":
+            print(f"created {new_dag(dags_dir, args.repo, args.name, args.template)}")
+        elif args.command == "repos":
+            for repository in discover_repositories(dags_dir):
+                print(repository.name)
+        elif args.command == "workspace":
+            repositories = discover_repositories(dags_dir)
+            if args.grpc_host_template:
+                servers = {r.name: (args.grpc_host_template.format(repo=r.name), args.grpc_port) for r in repositories}
+                content = grpc_workspace(servers)
+            else:
+                content = local_workspace(repositories, working_directory=dags_dir.resolve().parent)
+            print(yaml.safe_dump(content, sort_keys=False), end="")
+        elif args.command == "dev":
+            run_dev(dags_dir, args.host, args.port)
+    except (InvalidNameError, ScaffoldError, ConfigurationError, FileNotFoundError, ValueError) as error:
+        print(f"dagster-ecs: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""The Dagster instance configuration (dagster.yaml), generated rather than hand-kept.
+
+Local runs and ECS use the same storage keys: PostgreSQL connection settings come from the
+`DAGSTER_POSTGRES_*` environment variables, resolved by Dagster at start-up, so no password is ever written
+into the file.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+POSTGRES_REQUIRED_ENV = (
+    "DAGSTER_POSTGRES_HOST",
+    "DAGSTER_POSTGRES_USER",
+    "DAGSTER_POSTGRES_PASSWORD",
+    "DAGSTER_POSTGRES_DB",
+)
+POSTGRES_PORT_ENV = "DAGSTER_POSTGRES_PORT"
+DEFAULT_POSTGRES_PORT = "5432"
+
+
+def postgres_configured(env: Mapping[str, str]) -> bool:
+    """True when the environment names a PostgreSQL server; raises if it names one only in part."""
+    present = [name for name in POSTGRES_REQUIRED_ENV if env.get(name)]
+    if not present:
+        return False
+    missing = [name for name in POSTGRES_REQUIRED_ENV if not env.get(name)]
+    if missing:
+        raise ValueError(
+            f"PostgreSQL storage is half-configured: {', '.join(missing)} not set "
+            f"(set all of {', '.join(POSTGRES_REQUIRED_ENV)})"
+        )
+    return True
+
+
+def postgres_storage() -> dict[str, Any]:
+    """The `storage` block: every connection setting is an environment reference."""
+    return {
+        "postgres": {
+            "postgres_db": {
+                "hostname": {"env": "DAGSTER_POSTGRES_HOST"},
+                "port": {"env": POSTGRES_PORT_ENV},
+                "username": {"env": "DAGSTER_POSTGRES_USER"},
+                "password": {"env": "DAGSTER_POSTGRES_PASSWORD"},
+                "db_name": {"env": "DAGSTER_POSTGRES_DB"},
+            }
+        }
+    }
+
+
+def local_instance_config(env: Mapping[str, str], max_concurrent_runs: int = 4) -> dict[str, Any]:
+    """dagster.yaml for a laptop or a test: SQLite under DAGSTER_HOME, or PostgreSQL when configured."""
+    config: dict[str, Any] = {
+        "telemetry": {"enabled": False},
+        "concurrency": {"runs": {"max_concurrent_runs": max_concurrent_runs}},
+        "run_monitoring": {"enabled": True},
+        # A cold code server imports dagster and every DAG file; on two cores that can take a while.
+        "code_servers": {"local_startup_timeout": 180, "reload_timeout": 180},
+    }
+    if postgres_configured(env):
+        config["storage"] = postgres_storage()
+    return config
