@@ -69,7 +69,7 @@ def test_every_dag_file_of_a_repository_merges_into_one_location(tmp_path: Path)
         AssetKey(["repos", "second", "second_value"]),
     }
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"first_pipeline", "second_pipeline"}
-    s3 = defs.resources["s3"]
+    s3 = (defs.resources or {})["s3"]
     assert isinstance(s3, S3PrefixResource)
     assert s3.prefix == "repos/repo-2/"
 
@@ -123,7 +123,7 @@ def test_a_repository_with_no_dags_still_has_its_storage(tmp_path: Path) -> None
     repo.mkdir(parents=True)
     defs = load_repository("empty", repo)
     assert defs.resolve_all_asset_keys() == []
-    assert defs.resources["s3"].prefix == "repos/empty/"
+    assert (defs.resources or {})["s3"].prefix == "repos/empty/"
 
 
 def test_dag_outside_a_repository_directory_is_refused(tmp_path: Path) -> None:

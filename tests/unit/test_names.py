@@ -1,6 +1,12 @@
 import pytest
 
-from dagster_ecs.names import InvalidNameError, python_identifier, s3_prefix, validate_dag_name, validate_repository_name
+from dagster_ecs.names import (
+    InvalidNameError,
+    python_identifier,
+    s3_prefix,
+    validate_dag_name,
+    validate_repository_name,
+)
 
 
 @pytest.mark.parametrize("name", ["main", "analytics", "repo-2", "a", "x1", "a" * 32])

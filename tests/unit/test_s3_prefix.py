@@ -15,9 +15,7 @@ BUCKET = "prefix-test"
 
 @pytest.fixture
 def s3_store(aws: MotoServer) -> Callable[[str], S3PrefixResource]:
-    boto3.client("s3").create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"}
-    )
+    boto3.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
     return lambda repo: S3PrefixResource(repository=repo, bucket=BUCKET, region_name="ap-southeast-2")
 
 

@@ -44,7 +44,7 @@ def test_new_repo_with_a_hyphenated_name_is_a_working_location(dags: Path) -> No
     assert tree(dags / "repo-2") == ["repo_2.py"]
     defs = load_repository("repo-2", dags / "repo-2")
     assert defs.resolve_job_def("repo_2_pipeline").execute_in_process().success
-    assert defs.resources["s3"].prefix == "repos/repo-2/"
+    assert (defs.resources or {})["s3"].prefix == "repos/repo-2/"
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,9 @@ def test_bad_input_fails_clearly_and_writes_nothing(
     assert tree(dags) == before
 
 
-def test_template_that_does_not_render_writes_nothing(dags: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_template_that_does_not_render_writes_nothing(
+    dags: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     template = tmp_path / "bad_template.py"
     template.write_text("template = (\n")
     before = tree(dags)

@@ -20,7 +20,7 @@ def test_bucket_and_region_come_from_the_environment() -> None:
 
 
 def test_production_without_a_bucket_fails_naming_the_variable() -> None:
-    with pytest.raises(ConfigurationError, match="S3_BUCKET is not set.*'prod'"):
+    with pytest.raises(ConfigurationError, match=r"S3_BUCKET is not set.*'prod'"):
         settings_from_env({"DAGSTER_ECS_ENVIRONMENT": "prod"})
 
 
