@@ -8,7 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.calls import Call, read_calls
+from emulator.server import CALL_LOG_ENV
 from tests.support.ports import free_port, http_ok, wait_until
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Dummy credentials: moto accepts any, and nothing must ever reach a real account.
 AWS_TEST_ENV = {
@@ -24,6 +28,11 @@ AWS_TEST_ENV = {
 class MotoServer:
     endpoint_url: str
     log_path: Path
+    call_log: Path
+
+    def calls(self) -> list[Call]:
+        """Every API call the server has answered, in order (see emulator.calls)."""
+        return read_calls(self.call_log)
 
     def env(self) -> dict[str, str]:
         """Environment that points boto3 (and so Ansible's AWS modules) at this server."""
@@ -43,16 +52,17 @@ def running_moto_server(log_dir: Path) -> Generator[MotoServer]:
     """Start `moto_server` on a free loopback port and stop it afterwards."""
     port = free_port()
     log_path = log_dir / f"moto-{port}.log"
-    env = {**os.environ, **AWS_TEST_ENV, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-    moto_bin = Path(sys.executable).with_name("moto_server")
+    call_log = log_dir / f"calls-{port}.jsonl"
+    env = {**os.environ, **AWS_TEST_ENV, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", CALL_LOG_ENV: str(call_log)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(moto_bin), "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "emulator.server", "--host", "127.0.0.1", "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=REPO_ROOT,
         )
-    server = MotoServer(endpoint_url=f"http://127.0.0.1:{port}", log_path=log_path)
+    server = MotoServer(endpoint_url=f"http://127.0.0.1:{port}", log_path=log_path, call_log=call_log)
     try:
         wait_until(lambda: http_ok(f"{server.endpoint_url}/moto-api/"), 30, "moto server")
         yield server

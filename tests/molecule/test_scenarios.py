@@ -1,0 +1,41 @@
+"""Every molecule scenario under molecule/, run as `molecule test` against its own emulator."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.ports import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted(p.parent.name for p in (REPO_ROOT / "molecule").glob("*/molecule.yml"))
+
+
+def test_there_are_scenarios() -> None:
+    assert SCENARIOS, "no molecule scenarios found under molecule/"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario(scenario: str, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DAGSTER_ECS_EMULATOR_PORT": str(free_port()),
+        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local"),
+        "NO_COLOR": "1",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    molecule = Path(sys.executable).with_name("molecule")
+    result = subprocess.run(
+        [str(molecule), "test", "--scenario-name", scenario],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    log = tmp_path / "molecule.log"
+    log.write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, f"molecule test -s {scenario} failed; last output:\n{log.read_text()[-6000:]}"
