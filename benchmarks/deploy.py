@@ -1,0 +1,91 @@
+"""Deploy the whole stack to a fresh emulator twice; report wall time and AWS API calls by action.
+
+    uv run python -m benchmarks.deploy [--runs 2] [--markdown]
+
+The second run must make zero write calls (it is idempotent); the script exits 1 if it does not.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulator import control
+from emulator.calls import Call, read_calls
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class RunResult:
+    seconds: float
+    calls: list[Call]
+
+    @property
+    def writes(self) -> list[Call]:
+        return [c for c in self.calls if c.write]
+
+    @property
+    def reads(self) -> list[Call]:
+        return [c for c in self.calls if not c.write]
+
+
+def deploy(env: dict[str, str], call_log: Path, extra: list[str]) -> RunResult:
+    before = len(read_calls(call_log))
+    started = time.monotonic()
+    command = ["ansible-playbook", "site.yml", "-i", "inventory/local", *extra]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-5000:] + result.stderr[-3000:])
+        raise SystemExit(f"ansible-playbook failed with exit code {result.returncode}")
+    return RunResult(seconds, read_calls(call_log)[before:])
+
+
+def table(results: list[RunResult]) -> str:
+    names = [f"run {i + 1}" for i in range(len(results))]
+    lines = [
+        "| | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(results),
+        "| wall time (s) | " + " | ".join(f"{r.seconds:.1f}" for r in results) + " |",
+        "| read calls | " + " | ".join(str(len(r.reads)) for r in results) + " |",
+        "| write calls | " + " | ".join(str(len(r.writes)) for r in results) + " |",
+    ]
+    actions = Counter[tuple[str, str, bool]]()
+    per_run = [Counter((c.service, c.action, c.write) for c in r.calls) for r in results]
+    for counts in per_run:
+        actions.update(counts)
+    lines += ["", "| service | action | kind | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(results)]
+    for service, action, write in sorted(actions, key=lambda k: (not k[2], k[0], k[1])):
+        counts = " | ".join(str(c[(service, action, write)]) for c in per_run)
+        lines.append(f"| {service} | {action} | {'write' if write else 'read'} | {counts} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=2)
+    args, extra = parser.parse_known_args(argv)
+    with tempfile.TemporaryDirectory(prefix="dagster-ecs-bench-") as tmp:
+        state_dir = Path(tmp) / "emulator"
+        state = control.start(state_dir, None, "ap-southeast-2")
+        try:
+            env = {**os.environ, **control.environment(state), "ANSIBLE_NOCOLOR": "1"}
+            results = [deploy(env, Path(str(state["call_log"])), extra) for _ in range(args.runs)]
+        finally:
+            control.stop(state_dir)
+    print(table(results))
+    rerun_writes = sum(len(r.writes) for r in results[1:])
+    if rerun_writes:
+        print(f"\nre-runs made {rerun_writes} write calls; they must make none", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
