@@ -140,8 +140,6 @@ def test_create_is_idempotent_and_check_mode_creates_nothing(playbook: PlaybookR
 
 def test_updates_are_predicted_in_check_mode_then_applied(playbook: PlaybookRunner, network: Network, efs: Any):
     file_system_id = make_file_system(efs, network)
-    [predicted] = playbook.run([task(full_spec(network))], check=True)
-    assert predicted["changed"] is False, "the boto3-made file system should match full_spec"
     old_mount_targets = mount_targets_of(efs, file_system_id)
 
     # The same policy written differently (key order, JSON text) is no change; everything else changes.
@@ -196,32 +194,26 @@ def test_updates_are_predicted_in_check_mode_then_applied(playbook: PlaybookRunn
 def test_tags_policy_and_mount_targets_can_be_removed(playbook: PlaybookRunner, network: Network, efs: Any):
     file_system_id = make_file_system(efs, network)
 
-    # Without `tags`, purge_tags does nothing; with `tags: {}` every tag but Name goes.
-    untouched, purged = playbook.run(
+    # Immutable settings that differ fail and change nothing; without `tags`, purge_tags does nothing; with
+    # `tags: {}` every tag but Name goes.
+    failed, untouched, purged = playbook.run(
         [
+            task({"name": "dagster-shared", "encrypted": False, "performance_mode": "maxIO"}, ignore_errors=True),
             task({"name": "dagster-shared", "purge_tags": True}),
             task({"name": "dagster-shared", "tags": {}, "policy": {}, "mount_targets": []}),
         ]
-    )
-    assert untouched["changed"] is False
-    assert purged["changed"] is True
-    assert tags_of(efs, file_system_id) == {"Name": "dagster-shared"}
-    with pytest.raises(efs.exceptions.PolicyNotFound):
-        efs.describe_file_system_policy(FileSystemId=file_system_id)
-    assert mount_targets_of(efs, file_system_id) == {}
-
-
-def test_immutable_settings_fail_with_the_difference(playbook: PlaybookRunner, network: Network, efs: Any):
-    make_file_system(efs, network)
-
-    [failed] = playbook.run(
-        [task({"name": "dagster-shared", "encrypted": False, "performance_mode": "maxIO"}, ignore_errors=True)]
     )
     assert failed["failed"] is True
     assert "encrypted is True, wanted False" in failed["msg"]
     assert "performance_mode is generalPurpose, wanted maxIO" in failed["msg"]
     [file_system] = file_systems(efs)
     assert (file_system["Encrypted"], file_system["PerformanceMode"]) == (True, "generalPurpose")
+    assert untouched["changed"] is False
+    assert purged["changed"] is True
+    assert tags_of(efs, file_system_id) == {"Name": "dagster-shared"}
+    with pytest.raises(efs.exceptions.PolicyNotFound):
+        efs.describe_file_system_policy(FileSystemId=file_system_id)
+    assert mount_targets_of(efs, file_system_id) == {}
 
 
 def test_existing_file_system_is_found_by_name_tag(playbook: PlaybookRunner, efs: Any):
