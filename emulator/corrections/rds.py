@@ -14,13 +14,17 @@
    "not an available parameter" and never sets them. The correction lists the engine defaults of a curated set
    of PostgreSQL parameters (ENGINE_DEFAULTS) for the `postgresNN` families; a modified parameter keeps its
    metadata and gets `Source: user`. Parameters outside the set still behave as moto does.
+4. DescribeDBParameterGroups for a group name that does not exist fails with DBParameterGroupNotFound; moto
+   answers an empty list, and amazon.aws.rds_instance_param_group then fails with IndexError instead of
+   creating the group.
 """
 
 import copy
 import re
 from typing import Any
 
-from moto.rds.models import DBInstance, DBParameterGroup
+from moto.rds.exceptions import DBParameterGroupNotFoundError
+from moto.rds.models import DBInstance, DBParameterGroup, RDSBackend
 
 # Baseline (IOPS, MiB/s) of gp3 storage below and from the engine's threshold in GiB (None: no threshold).
 GP3_LOW = (3000, 125)
@@ -186,6 +190,17 @@ def _patch_parameter_groups() -> None:
 
     DBParameterGroup.__init__ = __init__  # type: ignore[method-assign]
     DBParameterGroup.update_parameters = update_parameters  # type: ignore[method-assign]
+
+    original_describe = RDSBackend.describe_db_parameter_groups
+
+    def describe_db_parameter_groups(self: Any, db_parameter_group_kwargs: dict[str, Any]) -> Any:
+        groups = original_describe(self, db_parameter_group_kwargs)
+        name = db_parameter_group_kwargs.get("db_parameter_group_name")
+        if name and not groups:
+            raise DBParameterGroupNotFoundError(name)
+        return groups
+
+    RDSBackend.describe_db_parameter_groups = describe_db_parameter_groups  # type: ignore[method-assign]
 
 
 def apply() -> None:
