@@ -34,9 +34,8 @@ options:
     required: true
   creation_token:
     description:
-      - Idempotency token of CreateFileSystem, unique per account and region.
+      - Idempotency token of CreateFileSystem, unique per account and region. Defaults to O(name).
     type: str
-    default: the value of O(name)
   encrypted:
     description:
       - Whether data at rest is encrypted. Cannot be changed after creation.
@@ -119,7 +118,9 @@ options:
         elements: str
   wait:
     description:
-      - Wait for the file system and mount targets to be available (or gone, when deleting).
+      - Wait for new mount targets to be available, and for deleted access points and the file system to be gone.
+      - A new file system is always waited for (its mount targets and policies need it available), and so are
+        deleted mount targets (a file system, or a new mount target in the same zone, needs them gone).
     type: bool
     default: true
   wait_timeout:
