@@ -1,0 +1,340 @@
+"""The ECS dagster.yaml and workspace.yaml, validated by Dagster's and dagster-aws's own config schemas."""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from dagster import DagsterRun
+from dagster._config import process_config, resolve_to_config_type
+from dagster._core.instance.config import dagster_instance_config
+from dagster._core.storage.tags import CODE_LOCATION_TAG
+from dagster._core.workspace.config_schema import process_workspace_config
+from dagster._serdes.config_class import ConfigurableClassData
+from dagster_aws.ecs import EcsRunLauncher
+from dagster_aws.ecs.container_context import EcsContainerContext
+from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
+from dagster_postgres import DagsterPostgresStorage
+
+from dagster_ecs.container import code_server_environment
+from dagster_ecs.deploy_config import (
+    DeployConfigError,
+    EcsInstanceSettings,
+    ecs_instance_config,
+    ecs_workspace,
+    to_yaml,
+    validate_instance_directory,
+)
+from dagster_ecs.discovery import discover_repositories
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "pw-that-must-never-be-written-9f3c"
+SECRET_ARN = "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:dagster-ecs-dev-db-AbCdEf"
+SETTINGS = EcsInstanceSettings(
+    region="ap-southeast-2",
+    cluster="dagster-ecs-dev",
+    subnets=("subnet-0123456789abcdef0", "subnet-0fedcba9876543210"),
+    security_groups=("sg-0a1b2c3d4e5f60718",),
+    bucket="dagster-ecs-dev-data",
+    database_secret_arn=SECRET_ARN,
+    max_concurrent_runs=8,
+    max_runs_per_repository=3,
+)
+VARIANTS = {
+    "default": SETTINGS,
+    "spot-plain-secret-retries": replace(
+        SETTINGS,
+        capacity_provider="FARGATE_SPOT",
+        database_secret_key=None,
+        run_retries=2,
+        max_runtime_seconds=7200,
+        cluster="arn:aws:ecs:ap-southeast-2:123456789012:cluster/dagster-ecs-prod",
+    ),
+}
+
+
+@pytest.fixture
+def runtime_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a service's task definition provides: plain settings, and the password from its `secrets`."""
+    for name, value in {
+        "DAGSTER_POSTGRES_HOST": "dagster-ecs-dev.abc.ap-southeast-2.rds.amazonaws.com",
+        "DAGSTER_POSTGRES_PORT": "5432",
+        "DAGSTER_POSTGRES_USER": "dagster",
+        "DAGSTER_POSTGRES_DB": "dagster",
+        "DAGSTER_POSTGRES_PASSWORD": PASSWORD,
+        "AWS_DEFAULT_REGION": "ap-southeast-2",
+        # Building boto3 clients needs credentials to exist; nothing here calls AWS.
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def write_instance(directory: Path, settings: EcsInstanceSettings) -> str:
+    text = to_yaml(ecs_instance_config(settings))
+    (directory / "dagster.yaml").write_text(text)
+    return text
+
+
+@pytest.mark.usefixtures("runtime_env")
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_instance_passes_dagsters_instance_schema_and_holds_no_password(tmp_path: Path, variant: str) -> None:
+    text = write_instance(tmp_path, VARIANTS[variant])
+    validated, custom_class = dagster_instance_config(str(tmp_path))
+    assert custom_class is None
+    assert validated["telemetry"] == {"enabled": False}
+    assert validated["storage"]["postgres"]["postgres_db"]["password"] == {"env": "DAGSTER_POSTGRES_PASSWORD"}
+    assert validated["run_launcher"]["module"] == "dagster_aws.ecs"
+    assert validated["compute_logs"]["config"]["prefix"] == "compute_logs"
+    assert validated["run_monitoring"]["enabled"] is True
+    assert validated["code_servers"]["reload_timeout"] == 180
+    assert PASSWORD not in text
+    # No literal password anywhere: the only password setting is the environment reference.
+    assert "password:\n        env: DAGSTER_POSTGRES_PASSWORD" in text
+    validate_instance_directory(tmp_path)
+
+
+@pytest.mark.usefixtures("runtime_env")
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_each_configurable_class_accepts_its_config(tmp_path: Path, variant: str) -> None:
+    config = ecs_instance_config(VARIANTS[variant])
+    for klass, value in (
+        (DagsterPostgresStorage, config["storage"]["postgres"]),
+        (EcsRunLauncher, config["run_launcher"]["config"]),
+        (S3ComputeLogManager, config["compute_logs"]["config"]),
+    ):
+        result = process_config(resolve_to_config_type(klass.config_type()), value)
+        assert result.success, (klass.__name__, result.errors)
+    resolved = process_config(
+        resolve_to_config_type(DagsterPostgresStorage.config_type()), config["storage"]["postgres"]
+    )
+    assert resolved.value is not None
+    assert resolved.value["postgres_db"]["password"] == PASSWORD  # resolved at start-up, from the environment
+    assert resolved.value["postgres_db"]["params"] == {"sslmode": "require"}
+
+
+def rehydrate(block: dict) -> object:
+    return ConfigurableClassData(block["module"], block["class"], yaml.safe_dump(block["config"])).rehydrate()
+
+
+@pytest.mark.usefixtures("runtime_env")
+def test_run_launcher_starts_runs_in_private_subnets_without_public_ip() -> None:
+    # Constructing the launcher runs its own invariants, including every run_task_kwargs key against the
+    # RunTask API model; no AWS call is made because no task definition is named.
+    launcher = rehydrate(ecs_instance_config(SETTINGS)["run_launcher"])
+    assert isinstance(launcher, EcsRunLauncher)
+    assert launcher.use_current_ecs_task_config is False
+    assert launcher.run_task_kwargs["launchType"] == "FARGATE"
+    assert launcher.run_task_kwargs["networkConfiguration"] == {
+        "awsvpcConfiguration": {
+            "subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+            "securityGroups": ["sg-0a1b2c3d4e5f60718"],
+            "assignPublicIp": "DISABLED",
+        }
+    }
+    assert launcher.secrets == [{"name": "DAGSTER_POSTGRES_PASSWORD", "valueFrom": f"{SECRET_ARN}:password::"}]
+    assert launcher.secrets_tags == []  # no ListSecrets on every launch
+
+
+@pytest.mark.usefixtures("runtime_env")
+def test_spot_runs_use_a_capacity_provider_and_a_plain_secret() -> None:
+    launcher = rehydrate(ecs_instance_config(VARIANTS["spot-plain-secret-retries"])["run_launcher"])
+    assert isinstance(launcher, EcsRunLauncher)
+    assert "launchType" not in launcher.run_task_kwargs
+    assert launcher.run_task_kwargs["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    assert launcher.secrets == [{"name": "DAGSTER_POSTGRES_PASSWORD", "valueFrom": SECRET_ARN}]
+
+
+@pytest.mark.usefixtures("runtime_env")
+def test_a_run_reuses_its_code_servers_task_definition() -> None:
+    """The container context a code server reports makes the launcher run that very task definition."""
+    launcher = rehydrate(ecs_instance_config(SETTINGS)["run_launcher"])
+    assert isinstance(launcher, EcsRunLauncher)
+    reported = code_server_environment(
+        {"DAGSTER_ECS_RUN_TASK_DEFINITION": "dagster-ecs-dev-code-repo-2:7", "DAGSTER_ECS_RUN_CONTAINER_NAME": "code"}
+    )
+    run = DagsterRun(job_name="repo_2_job")
+    context = EcsContainerContext.create_for_run(run, launcher).merge(
+        EcsContainerContext.create_from_config(json.loads(reported["DAGSTER_CONTAINER_CONTEXT"]))
+    )
+    kwargs = launcher._run_task_kwargs(run, None, context)
+    assert kwargs["taskDefinition"] == "dagster-ecs-dev-code-repo-2:7"
+    assert kwargs["cluster"] == "dagster-ecs-dev"
+    assert kwargs["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
+    assert kwargs["propagateTags"] == "TASK_DEFINITION"
+    assert launcher.get_container_name(context) == "code"
+
+
+@pytest.mark.usefixtures("runtime_env")
+def test_compute_logs_go_to_the_bucket_under_compute_logs(tmp_path: Path) -> None:
+    manager = rehydrate(ecs_instance_config(SETTINGS)["compute_logs"])
+    assert isinstance(manager, S3ComputeLogManager)
+    assert manager._s3_bucket == "dagster-ecs-dev-data"
+    assert manager._s3_key(["run-1", "compute_logs", "step"], manager_io_type()).startswith("compute_logs/storage/")
+
+
+def manager_io_type() -> object:
+    from dagster._core.storage.compute_log_manager import ComputeIOType
+
+    return ComputeIOType.STDOUT
+
+
+def test_run_queue_limits_runs_per_code_location_with_dagsters_own_tag() -> None:
+    runs = ecs_instance_config(SETTINGS)["concurrency"]["runs"]
+    assert runs["max_concurrent_runs"] == 8
+    # The tag Dagster adds to every run created from a code location (run_domain.create_run).
+    assert runs["tag_concurrency_limits"] == [
+        {"key": CODE_LOCATION_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 3}
+    ]
+    assert CODE_LOCATION_TAG == "dagster/code_location"
+
+
+def test_run_retries_and_runtime_limit_are_optional() -> None:
+    assert "run_retries" not in ecs_instance_config(SETTINGS)
+    assert "max_runtime_seconds" not in ecs_instance_config(SETTINGS)["run_monitoring"]
+    config = ecs_instance_config(VARIANTS["spot-plain-secret-retries"])
+    assert config["run_retries"] == {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False}
+    assert config["run_monitoring"]["max_runtime_seconds"] == 7200
+
+
+def test_missing_password_is_reported_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HOST", "PORT", "USER", "DB"):
+        monkeypatch.setenv(f"DAGSTER_POSTGRES_{name}", "x" if name != "PORT" else "5432")
+    monkeypatch.delenv("DAGSTER_POSTGRES_PASSWORD", raising=False)
+    write_instance(tmp_path, SETTINGS)
+    with pytest.raises(DeployConfigError, match='"DAGSTER_POSTGRES_PASSWORD" which is not set'):
+        validate_instance_directory(tmp_path)
+
+
+@pytest.mark.usefixtures("runtime_env")
+def test_launcher_keys_dagster_aws_rejects_are_caught(tmp_path: Path) -> None:
+    config = ecs_instance_config(SETTINGS)
+    # A top-level key older dagster-aws releases took; 0.29 wants it under task_definition.
+    config["run_launcher"]["config"]["task_role_arn"] = "arn:aws:iam::123456789012:role/x"
+    (tmp_path / "dagster.yaml").write_text(to_yaml(config))
+    with pytest.raises(DeployConfigError, match=r"run_launcher \(dagster_aws.ecs.EcsRunLauncher\).*task_role_arn"):
+        validate_instance_directory(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"subnets": ("subnet-xyz",)}, "subnets: 'subnet-xyz' is not an id"),
+        ({"subnets": ()}, "subnets is empty"),
+        ({"subnets": "subnet-0123456789abcdef0"}, "subnets must be a list"),
+        ({"security_groups": ("sg-1",)}, "security_groups: 'sg-1' is not an id"),
+        ({"security_groups": tuple(f"sg-0123456{i}" for i in range(6))}, "security_groups has 6 ids"),
+        ({"region": "Sydney"}, "region='Sydney' is not an AWS region"),
+        ({"cluster": "my cluster"}, "cluster='my cluster'"),
+        ({"bucket": "Bad_Bucket"}, "bucket='Bad_Bucket'"),
+        ({"bucket": "a..b"}, "contains '..'"),
+        ({"database_secret_arn": "db-password"}, "database_secret_arn='db-password'"),
+        ({"database_secret_key": "pass word"}, "database_secret_key="),
+        ({"max_concurrent_runs": 0}, "max_concurrent_runs=0 must be an integer >= 1"),
+        ({"max_concurrent_runs": True}, "max_concurrent_runs=True"),
+        ({"max_runs_per_repository": 9}, "max_runs_per_repository=9 exceeds max_concurrent_runs=8"),
+        ({"capacity_provider": "EC2"}, "capacity_provider='EC2'"),
+        ({"compute_log_prefix": "/logs"}, "compute_log_prefix='/logs'"),
+        ({"run_retries": -1}, "run_retries=-1"),
+    ],
+)
+def test_bad_settings_fail_with_the_setting_named(change: dict, message: str) -> None:
+    with pytest.raises(DeployConfigError, match=message.replace("(", r"\(").replace("?", r"\?")):
+        replace(SETTINGS, **change)
+
+
+def test_settings_accept_lists_and_stay_immutable() -> None:
+    settings = replace(SETTINGS, subnets=["subnet-0123456789abcdef0"])
+    assert settings.subnets == ("subnet-0123456789abcdef0",)
+    assert hash(settings)
+
+
+def test_workspace_names_each_code_server_by_its_cloud_map_name() -> None:
+    repositories = [repository.name for repository in discover_repositories(REPO_ROOT / "dags")]
+    workspace = ecs_workspace(repositories, "dagster-ecs-dev.local")
+    result = process_workspace_config(workspace)
+    assert result.success, result.errors
+    assert workspace["load_from"] == [
+        {"grpc_server": {"host": f"{name}.dagster-ecs-dev.local", "port": 4000, "location_name": name}}
+        for name in sorted(repositories)
+    ]
+    assert ecs_workspace(["repo-2"], "ns.local", port=4100)["load_from"][0]["grpc_server"]["port"] == 4100
+
+
+@pytest.mark.parametrize(
+    ("repositories", "namespace", "port", "message"),
+    [
+        ([], "ns.local", 4000, "repositories is empty"),
+        (["Repo_2"], "ns.local", 4000, "repositories: repository name 'Repo_2' is invalid"),
+        (["main", "main"], "ns.local", 4000, "lists a repository twice"),
+        (["main"], "NS..local", 4000, "namespace='NS..local' is not a DNS name"),
+        (["main"], "ns.local", 70000, "port=70000"),
+        ("main", "ns.local", 4000, "repositories must be a list"),
+    ],
+)
+def test_bad_workspace_input_fails_with_the_input_named(
+    repositories: list, namespace: str, port: int, message: str
+) -> None:
+    with pytest.raises(DeployConfigError, match=message):
+        ecs_workspace(repositories, namespace, port)
+
+
+def ansible_lookup(expression: str) -> tuple[int, Any]:
+    """Evaluate `expression` with `ansible localhost -m debug`, as a playbook would, and return rc and msg."""
+    ansible = Path(sys.executable).parent / "ansible"
+    env = {**os.environ, "ANSIBLE_LOCALHOST_WARNING": "false", "ANSIBLE_NOCOLOR": "1"}
+    result = subprocess.run(
+        [str(ansible), "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={{{{ {expression} }}}}"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = result.stdout
+    assert " => " in output, (result.stdout, result.stderr)
+    return result.returncode, json.loads(output.split(" => ", 1)[1])["msg"]
+
+
+@pytest.mark.usefixtures("runtime_env")
+def test_lookup_renders_instance_and_workspace_as_a_playbook_sees_them(tmp_path: Path) -> None:
+    # One ansible process for both terms: each one imports dagster, which takes seconds.
+    instance_call = (
+        "lookup('dagster_ecs.aws.dagster_config', 'instance', region='ap-southeast-2', cluster='dagster-ecs-dev', "
+        "subnets=['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], security_groups=['sg-0a1b2c3d4e5f60718'], "
+        f"bucket='dagster-ecs-dev-data', database_secret_arn='{SECRET_ARN}', "
+        "max_concurrent_runs=8, max_runs_per_repository=3"
+    )
+    rc, (instance_text, workspace_text, plain_secret_text) = ansible_lookup(
+        f"[{instance_call}), "
+        "lookup('dagster_ecs.aws.dagster_config', 'workspace', repositories=['main', 'repo-2'], "
+        "namespace='dagster-ecs-dev.local', port=4000), "
+        f"{instance_call}, database_secret_key='')]"
+    )
+    assert rc == 0, instance_text
+    assert yaml.safe_load(instance_text) == ecs_instance_config(SETTINGS)
+    assert PASSWORD not in instance_text
+    (tmp_path / "dagster.yaml").write_text(instance_text)
+    validate_instance_directory(tmp_path)
+    assert yaml.safe_load(workspace_text) == ecs_workspace(["main", "repo-2"], "dagster-ecs-dev.local")
+    plain = yaml.safe_load(plain_secret_text)["run_launcher"]["config"]["secrets"]
+    assert plain == [{"name": "DAGSTER_POSTGRES_PASSWORD", "valueFrom": SECRET_ARN}]
+
+
+def test_lookup_names_the_bad_option() -> None:
+    rc, message = ansible_lookup(
+        "lookup('dagster_ecs.aws.dagster_config', 'instance', region='ap-southeast-2', cluster='c', "
+        "subnets=['subnet-xyz'], security_groups=['sg-0a1b2c3d4e5f60718'], bucket='dagster-ecs-dev-data', "
+        f"database_secret_arn='{SECRET_ARN}')"
+    )
+    assert rc != 0
+    assert "dagster_config instance: subnets: 'subnet-xyz' is not an id" in message
+    rc, message = ansible_lookup("lookup('dagster_ecs.aws.dagster_config', 'workspace', repositories=['main'])")
+    assert rc != 0
+    assert "dagster_config workspace: missing option(s) namespace" in message
