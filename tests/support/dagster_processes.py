@@ -7,6 +7,7 @@ the whole group: Dagster processes start children (code servers, run workers) th
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from tests.support.ports import free_port, http_ok
 TERMINAL_RUN_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 STOP_TIMEOUT = 20.0
 LOG_TAIL_LINES = 60
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def venv_script(name: str) -> str:
@@ -46,11 +48,12 @@ def base_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last `lines` lines of a log, without the terminal colours Dagster's loggers add."""
     try:
         text = path.read_text(errors="replace")
     except FileNotFoundError:
         return f"(no log at {path})"
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(ANSI_ESCAPE.sub("", text).splitlines()[-lines:])
 
 
 class ReadinessError(RuntimeError):
@@ -240,7 +243,8 @@ class DagsterProcesses:
         return self.start(f"code-server-{repository}", command, port=port)
 
     def wait_code_server(self, process: DagsterProcess, timeout: float = 90) -> None:
-        """A code server reports SERVING once its code is loaded (the proxy answers before that)."""
+        """Wait for gRPC health SERVING: the code server has finished loading its code (its proxy does not
+        report SERVING before that). A load error still serves; it shows as the location's load error."""
         port = process.port
         if port is None:
             raise ValueError(f"{process.name} has no port")
