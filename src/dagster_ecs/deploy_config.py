@@ -23,6 +23,7 @@ import yaml
 
 from dagster_ecs.instance import postgres_storage
 from dagster_ecs.names import validate_repository_name
+from dagster_ecs.settings import is_valid_bucket_name
 from dagster_ecs.workspace import CODE_SERVER_PORT, grpc_workspace
 
 # The tag Dagster puts on every run launched from a code location (dagster._core.storage.tags
@@ -37,7 +38,6 @@ _SUBNET_RE = re.compile(r"subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 _SECURITY_GROUP_RE = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 _CLUSTER_RE = re.compile(r"[A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
 _SECRET_ARN_RE = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+")
-_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _SECRET_KEY_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 _PREFIX_RE = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 _CONTAINER_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
@@ -95,9 +95,10 @@ class EcsInstanceSettings:
         _match("cluster", self.cluster, _CLUSTER_RE, "an ECS cluster name (letters, digits, - and _) or ARN")
         _ids("subnets", self.subnets, _SUBNET_RE, "subnet-0123456789abcdef0", _MAX_SUBNETS)
         _ids("security_groups", self.security_groups, _SECURITY_GROUP_RE, "sg-0123456789abcdef0", _MAX_SECURITY_GROUPS)
-        _match("bucket", self.bucket, _BUCKET_RE, "an S3 bucket name (lowercase letters, digits, . and -)")
-        if ".." in self.bucket:
-            raise DeployConfigError(f"bucket={self.bucket!r} is not a valid S3 bucket name (it contains '..')")
+        if not isinstance(self.bucket, str) or not is_valid_bucket_name(self.bucket):
+            raise DeployConfigError(
+                f"bucket={self.bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, . and -)"
+            )
         _match(
             "database_secret_arn",
             self.database_secret_arn,

@@ -32,6 +32,11 @@ class PlatformSettings:
         return self.bucket is not None
 
 
+def is_valid_bucket_name(name: str) -> bool:
+    """S3's naming rules for a general purpose bucket (3-63 characters, lowercase, no '..')."""
+    return bool(_BUCKET_RE.fullmatch(name)) and ".." not in name
+
+
 def default_dagster_home(env: Mapping[str, str] | None = None) -> Path:
     """DAGSTER_HOME if set, else `.dagster` in the working directory (what `dagster-ecs dev` uses)."""
     env = os.environ if env is None else env
@@ -45,7 +50,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> PlatformSettings:
     if environment not in ENVIRONMENTS:
         raise ConfigurationError(f"DAGSTER_ECS_ENVIRONMENT={environment!r} is not one of {', '.join(ENVIRONMENTS)}")
     bucket = env.get("S3_BUCKET") or None
-    if bucket is not None and (not _BUCKET_RE.fullmatch(bucket) or ".." in bucket):
+    if bucket is not None and not is_valid_bucket_name(bucket):
         raise ConfigurationError(f"S3_BUCKET={bucket!r} is not a valid S3 bucket name")
     if bucket is None and environment != LOCAL_ENVIRONMENT:
         raise ConfigurationError(

@@ -232,7 +232,7 @@ def test_launcher_keys_dagster_aws_rejects_are_caught(tmp_path: Path) -> None:
         ({"region": "Sydney"}, "region='Sydney' is not an AWS region"),
         ({"cluster": "my cluster"}, "cluster='my cluster'"),
         ({"bucket": "Bad_Bucket"}, "bucket='Bad_Bucket'"),
-        ({"bucket": "a..b"}, "contains '..'"),
+        ({"bucket": "a..b"}, "bucket='a..b' is not a valid S3 bucket name"),
         ({"database_secret_arn": "db-password"}, "database_secret_arn='db-password'"),
         ({"database_secret_key": "pass word"}, "database_secret_key="),
         ({"max_concurrent_runs": 0}, "max_concurrent_runs=0 must be an integer >= 1"),
