@@ -5,7 +5,7 @@ Add a module per service, list it in CORRECTIONS, and describe the deviation in 
 
 import importlib
 
-CORRECTIONS: list[str] = ["rds"]
+CORRECTIONS: list[str] = ["rds", "ecs", "servicediscovery"]
 
 
 def apply_all() -> list[str]:

@@ -1,0 +1,474 @@
+#!/usr/bin/python
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_task_definition
+short_description: Register an Amazon ECS task definition revision only when the definition changes
+version_added: 0.1.0
+description:
+  - Manages the task definition family O(family). The latest C(ACTIVE) revision is compared with the wanted
+    definition as a whole, after normalising both the way ECS does (defaults ECS fills in, C(environment) and
+    C(secrets) order, containers and volumes order, CPU and memory units), and a new revision is registered only
+    when they really differ.
+  - Compared fields are every field of RegisterTaskDefinition except tags; among them C(cpu), C(memory),
+    C(taskRoleArn), C(executionRoleArn), C(networkMode), C(requiresCompatibilities), C(runtimePlatform), every
+    container definition and every volume, including C(efsVolumeConfiguration).
+  - Tags of the current revision are updated in place (TagResource / UntagResource).
+  - Supports check mode and diff mode. In check mode a new revision's C(family:revision) is predicted.
+author: dagster-ecs maintainers
+options:
+  state:
+    description:
+      - V(present) registers a revision when the definition differs from the latest active one.
+      - V(absent) deregisters every active revision of the family.
+    type: str
+    choices: [present, absent]
+    default: present
+  family:
+    description: Task definition family.
+    type: str
+    required: true
+  container_definitions:
+    description:
+      - Container definitions exactly as RegisterTaskDefinition takes them (camelCase keys).
+      - Required when O(state=present).
+    type: list
+    elements: dict
+  network_mode:
+    description: Docker networking mode. ECS uses V(bridge) when unset (Fargate requires V(awsvpc)).
+    type: str
+    choices: [bridge, host, awsvpc, none]
+  task_role_arn:
+    description: IAM role the containers assume.
+    type: str
+  execution_role_arn:
+    description: IAM role ECS uses to pull the image, write logs and read secrets.
+    type: str
+  cpu:
+    description: Task CPU, in units (V(256)) or vCPU (V(0.25 vCPU)).
+    type: str
+  memory:
+    description: Task memory, in MiB (V(512)) or GB (V(0.5 GB)).
+    type: str
+  requires_compatibilities:
+    description: Launch types the definition is validated against, e.g. V([FARGATE]).
+    type: list
+    elements: str
+  runtime_platform:
+    description: Operating system and CPU architecture.
+    type: dict
+    suboptions:
+      cpu_architecture:
+        description: V(X86_64) or V(ARM64).
+        type: str
+        choices: [X86_64, ARM64]
+      operating_system_family:
+        description: e.g. V(LINUX).
+        type: str
+  volumes:
+    description:
+      - Volumes exactly as RegisterTaskDefinition takes them (camelCase keys), e.g. with
+        C(efsVolumeConfiguration).
+    type: list
+    elements: dict
+  ephemeral_storage_gib:
+    description: Fargate ephemeral storage in GiB (21 to 200); the 20 GiB default when unset.
+    type: int
+  deregister_old_revisions:
+    description:
+      - Deregister every other active revision of the family once the current revision is in place.
+      - Running tasks and services keep working; new tasks can no longer be started from those revisions.
+    type: bool
+    default: false
+  require_tags:
+    description:
+      - With O(state=absent), delete only when the resource carries every one of these tags; otherwise leave it
+        alone and warn. Protects resources the playbook did not create.
+    type: dict
+  tags:
+    description: Tags of the revision. Unset leaves them alone.
+    type: dict
+    aliases: [resource_tags]
+  purge_tags:
+    description: Remove tags not in O(tags).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Code server of repository main
+  dagster_ecs.aws.ecs_task_definition:
+    family: dagster-ecs-dev-code-main
+    network_mode: awsvpc
+    requires_compatibilities: [FARGATE]
+    cpu: "512"
+    memory: "1024"
+    execution_role_arn: "{{ execution_role_arn }}"
+    task_role_arn: "{{ repository_role_arn }}"
+    container_definitions:
+      - name: code-server
+        image: 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/dagster-ecs:1.0.0
+        command: [python, -m, dagster_ecs.container, code-server, main]
+        portMappings: [{containerPort: 4000}]
+        mountPoints: [{sourceVolume: dags, containerPath: /opt/dagster/dags/main, readOnly: true}]
+    volumes:
+      - name: dags
+        efsVolumeConfiguration:
+          fileSystemId: fs-0123456789abcdef0
+          transitEncryption: ENABLED
+          authorizationConfig: {accessPointId: fsap-0123456789abcdef0, iam: ENABLED}
+    tags:
+      Project: dagster-ecs
+  register: code_server_task
+"""
+
+RETURN = r"""
+family_revision:
+  description: C(family:revision) of the current revision (predicted in check mode); empty when absent.
+  returned: always
+  type: str
+  sample: dagster-ecs-dev-code-main:3
+arn:
+  description: ARN of the current revision; empty in check mode before it is registered, and when absent.
+  returned: always
+  type: str
+revision:
+  description: Revision number (predicted in check mode); 0 when absent.
+  returned: always
+  type: int
+registered:
+  description: Whether a new revision was (or, in check mode, would be) registered.
+  returned: always
+  type: bool
+differences:
+  description: What differed from the latest active revision, one line per field.
+  returned: always
+  type: list
+  elements: str
+deregistered:
+  description: ARNs of the revisions deregistered (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+task_definition:
+  description: The revision as DescribeTaskDefinition returns it (camelCase keys), with its C(tags) as a dict.
+  returned: always
+  type: dict
+"""
+
+import re
+from typing import Any
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
+    AWS_ERRORS,
+    Client,
+    Description,
+    client,
+    differences,
+    drop_empty,
+    ecs_tag_list,
+    ensure_tags,
+    lacks_required_tags,
+    predict_tags,
+    tags_to_dict,
+)
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "state": {"default": "present", "choices": ["present", "absent"]},
+    "family": {"required": True},
+    "container_definitions": {"type": "list", "elements": "dict"},
+    "network_mode": {"choices": ["bridge", "host", "awsvpc", "none"]},
+    "task_role_arn": {},
+    "execution_role_arn": {},
+    "cpu": {},
+    "memory": {},
+    "requires_compatibilities": {"type": "list", "elements": "str"},
+    "runtime_platform": {
+        "type": "dict",
+        "options": {
+            "cpu_architecture": {"choices": ["X86_64", "ARM64"]},
+            "operating_system_family": {},
+        },
+    },
+    "volumes": {"type": "list", "elements": "dict"},
+    "ephemeral_storage_gib": {"type": "int"},
+    "deregister_old_revisions": {"type": "bool", "default": False},
+    "require_tags": {"type": "dict"},
+    "tags": {"type": "dict", "aliases": ["resource_tags"]},
+    "purge_tags": {"type": "bool", "default": True},
+}
+
+# Fields of a description that are not part of the definition.
+OUTPUT_ONLY = {
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "compatibilities",
+    "requiresAttributes",
+    "registeredAt",
+    "registeredBy",
+    "deregisteredAt",
+    "deleteRequestedAt",
+}
+HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
+_UNITS = re.compile(r"^\s*([0-9.]+)\s*(vcpu|gb|mib|mb)?\s*$", re.IGNORECASE)
+
+
+def cpu_units(value: Any) -> str | None:
+    """'0.25 vCPU' and '256' both as '256', as ECS stores them."""
+    if value in (None, ""):
+        return None
+    match = _UNITS.match(str(value))
+    if not match:
+        return str(value)
+    number, unit = float(match[1]), (match[2] or "").lower()
+    return str(int(number * 1024)) if unit == "vcpu" else str(int(number))
+
+
+def memory_mib(value: Any) -> str | None:
+    """'0.5 GB' and '512' both as '512', as ECS stores them."""
+    if value in (None, ""):
+        return None
+    match = _UNITS.match(str(value))
+    if not match:
+        return str(value)
+    number, unit = float(match[1]), (match[2] or "").lower()
+    return str(int(number * 1024)) if unit == "gb" else str(int(number))
+
+
+def by_name(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return sorted(items or [], key=lambda item: str(item.get("name", "")))
+
+
+def normalize_container(container: dict[str, Any], network_mode: str) -> dict[str, Any]:
+    result = dict(container)
+    result.setdefault("essential", True)
+    if result.get("cpu") == 0:
+        del result["cpu"]
+    result["environment"] = by_name(result.get("environment"))
+    result["secrets"] = by_name(result.get("secrets"))
+    result["ulimits"] = by_name(result.get("ulimits"))
+    result["systemControls"] = sorted(result.get("systemControls") or [], key=lambda c: c.get("namespace", ""))
+    mappings = []
+    for mapping in result.get("portMappings") or []:
+        mapping = dict(mapping)
+        mapping.setdefault("protocol", "tcp")
+        if network_mode in ("awsvpc", "host") and mapping.get("containerPort") is not None:
+            mapping.setdefault("hostPort", mapping["containerPort"])
+        elif mapping.get("hostPort") == 0:
+            del mapping["hostPort"]
+        mappings.append(mapping)
+    result["portMappings"] = mappings
+    result["mountPoints"] = [
+        {key: value for key, value in point.items() if not (key == "readOnly" and value is False)}
+        for point in result.get("mountPoints") or []
+    ]
+    result["volumesFrom"] = [
+        {key: value for key, value in source.items() if not (key == "readOnly" and value is False)}
+        for source in result.get("volumesFrom") or []
+    ]
+    if result.get("healthCheck"):
+        result["healthCheck"] = {**HEALTH_CHECK_DEFAULTS, **result["healthCheck"]}
+    return result
+
+
+def normalize_volume(volume: dict[str, Any]) -> dict[str, Any]:
+    result = dict(volume)
+    efs = result.get("efsVolumeConfiguration")
+    if efs:
+        efs = dict(efs)
+        efs["rootDirectory"] = efs.get("rootDirectory") or "/"
+        efs["transitEncryption"] = efs.get("transitEncryption") or "DISABLED"
+        authorization = dict(efs.get("authorizationConfig") or {})
+        if authorization:
+            authorization["iam"] = authorization.get("iam") or "DISABLED"
+            efs["authorizationConfig"] = authorization
+        result["efsVolumeConfiguration"] = efs
+    return result
+
+
+def normalize(definition: dict[str, Any]) -> dict[str, Any]:
+    """A RegisterTaskDefinition request or a DescribeTaskDefinition answer in one comparable form."""
+    result = {key: value for key, value in definition.items() if key not in OUTPUT_ONLY and key != "tags"}
+    network_mode = result.get("networkMode") or "bridge"
+    result["networkMode"] = network_mode
+    result["cpu"] = cpu_units(result.get("cpu"))
+    result["memory"] = memory_mib(result.get("memory"))
+    result["requiresCompatibilities"] = sorted(result.get("requiresCompatibilities") or [])
+    result["containerDefinitions"] = [
+        normalize_container(container, network_mode) for container in by_name(result.get("containerDefinitions"))
+    ]
+    result["volumes"] = [normalize_volume(volume) for volume in by_name(result.get("volumes"))]
+    return drop_empty(result)
+
+
+class TaskDefinitionTask:
+    def __init__(self, module: AnsibleAWSModule, ecs: Client) -> None:
+        self.module = module
+        self.ecs = ecs
+        self.params = module.params
+        self.family: str = self.params["family"]
+
+    def wanted(self) -> dict[str, Any]:
+        """The RegisterTaskDefinition request (without tags)."""
+        p = self.params
+        request: dict[str, Any] = {
+            "family": self.family,
+            "containerDefinitions": p["container_definitions"],
+            "networkMode": p["network_mode"],
+            "taskRoleArn": p["task_role_arn"],
+            "executionRoleArn": p["execution_role_arn"],
+            "cpu": p["cpu"],
+            "memory": p["memory"],
+            "requiresCompatibilities": p["requires_compatibilities"],
+            "volumes": p["volumes"],
+        }
+        if p["runtime_platform"]:
+            request["runtimePlatform"] = {
+                "cpuArchitecture": p["runtime_platform"]["cpu_architecture"],
+                "operatingSystemFamily": p["runtime_platform"]["operating_system_family"],
+            }
+        if p["ephemeral_storage_gib"]:
+            request["ephemeralStorage"] = {"sizeInGiB": p["ephemeral_storage_gib"]}
+        return drop_empty(request)
+
+    def latest(self) -> Description | None:
+        """The latest active revision with its tags as a dict, or None."""
+        try:
+            answer = self.ecs.describe_task_definition(aws_retry=True, taskDefinition=self.family, include=["TAGS"])
+        except is_boto3_error_code("ClientException"):
+            return None  # no active revision of the family
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Failed to describe task definition family {self.family}")
+        definition = answer["taskDefinition"]
+        if definition.get("status") != "ACTIVE":
+            return None
+        definition["tags"] = tags_to_dict(answer.get("tags"))
+        return definition
+
+    def arns(self, status: str) -> list[str]:
+        try:
+            paginator = self.ecs.get_paginator("list_task_definitions")
+            pages = paginator.paginate(familyPrefix=self.family, status=status).build_full_result()
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Failed to list task definitions of {self.family}")
+        # familyPrefix matches prefixes: keep this family only.
+        return [
+            arn for arn in pages.get("taskDefinitionArns", []) if arn.split("/")[-1].rsplit(":", 1)[0] == self.family
+        ]
+
+    def next_revision(self) -> int:
+        revisions = [int(arn.rsplit(":", 1)[1]) for status in ("ACTIVE", "INACTIVE") for arn in self.arns(status)]
+        return max(revisions, default=0) + 1
+
+    def present(self) -> dict[str, Any]:
+        if not self.params["container_definitions"]:
+            self.module.fail_json(msg="container_definitions is required when state=present")
+        wanted = self.wanted()
+        current = self.latest()
+        wanted_tags = self.params["tags"]
+        purge = self.params["purge_tags"]
+        before = {**normalize(current), "tags": current["tags"]} if current else {}
+        changes = differences(normalize(current) if current else {}, normalize(wanted))
+        register = current is None or bool(changes)
+        changed = register
+        definition = current
+        if register:
+            after = {**normalize(wanted), "tags": dict(wanted_tags or {})}
+            if self.module.check_mode:
+                revision = self.next_revision()
+                family_revision, arn = f"{self.family}:{revision}", ""
+            else:
+                definition = self.register(wanted, wanted_tags or {})
+                revision, arn = definition["revision"], definition["taskDefinitionArn"]
+                family_revision = f"{self.family}:{revision}"
+        elif current is not None:
+            after = {**normalize(current), "tags": predict_tags(current["tags"], wanted_tags, purge)}
+            arn, revision = current["taskDefinitionArn"], current["revision"]
+            family_revision = f"{self.family}:{revision}"
+            if ensure_tags(self.module, self.ecs, arn, current["tags"], wanted_tags, purge, lowercase_keys=True):
+                changed = True
+                if not self.module.check_mode:
+                    definition = self.latest()
+
+        deregistered: list[str] = []
+        if self.params["deregister_old_revisions"]:
+            deregistered = [a for a in self.arns("ACTIVE") if a.rsplit(":", 1)[1] != str(revision)]
+            if deregistered:
+                changed = True
+                if not self.module.check_mode:
+                    for old in deregistered:
+                        self.deregister(old)
+
+        result: dict[str, Any] = {
+            "changed": changed,
+            "registered": register,
+            "differences": changes if current else ["family: new"],
+            "family_revision": family_revision,
+            "arn": arn,
+            "revision": revision,
+            "deregistered": deregistered,
+            "task_definition": definition or {},
+        }
+        if self.module._diff:
+            result["diff"] = {"before": before, "after": after}
+        return result
+
+    def absent(self) -> dict[str, Any]:
+        current = self.latest()
+        active = self.arns("ACTIVE")
+        if current and lacks_required_tags(self.module, f"task definition family {self.family}", current["tags"]):
+            active = []
+        if not self.module.check_mode:
+            for arn in active:
+                self.deregister(arn)
+        result: dict[str, Any] = {
+            "changed": bool(active),
+            "registered": False,
+            "differences": [],
+            "family_revision": "",
+            "arn": "",
+            "revision": 0,
+            "deregistered": active,
+            "task_definition": {},
+        }
+        if self.module._diff:
+            result["diff"] = {"before": {**normalize(current), "tags": current["tags"]} if current else {}, "after": {}}
+        return result
+
+    def register(self, request: dict[str, Any], tags: dict[str, str]) -> Description:
+        params = dict(request)
+        if tags:
+            params["tags"] = ecs_tag_list(tags)
+        try:
+            answer = self.ecs.register_task_definition(aws_retry=True, **params)
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Failed to register a revision of task definition {self.family}")
+        definition = answer["taskDefinition"]
+        definition["tags"] = tags_to_dict(answer.get("tags")) or dict(tags)
+        return definition
+
+    def deregister(self, arn: str) -> None:
+        try:
+            self.ecs.deregister_task_definition(aws_retry=True, taskDefinition=arn)
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Failed to deregister task definition {arn}")
+
+
+def main() -> None:
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    task = TaskDefinitionTask(module, client(module, "ecs"))
+    result = task.present() if module.params["state"] == "present" else task.absent()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
