@@ -5,7 +5,7 @@ Add a module per service, list it in CORRECTIONS, and describe the deviation in 
 
 import importlib
 
-CORRECTIONS: list[str] = ["rds", "ecs", "servicediscovery"]
+CORRECTIONS: list[str] = ["rds", "ecs", "servicediscovery", "s3", "logs"]
 
 
 def apply_all() -> list[str]:

@@ -1,0 +1,134 @@
+#!/usr/bin/python
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecr_repository_info
+short_description: Read an Amazon ECR repository's settings, lifecycle policy, tags and image count
+version_added: 0.1.0
+description:
+  - Read-only. Describes one ECR repository; returns an empty O(ignore:repository) when it does not exist.
+  - community.aws has no ECR info module; this one lets roles set outputs and refuse deletions under check mode.
+author: dagster-ecs maintainers
+options:
+  name:
+    description:
+      - Name of the repository, for example V(dagster-ecs-dev/dagster).
+    type: str
+    required: true
+  registry_id:
+    description:
+      - AWS account that holds the repository; the caller's account when unset.
+    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Read the Dagster image repository
+  dagster_ecs.aws.ecr_repository_info:
+    name: dagster-ecs-dev/dagster
+  register: repository
+"""
+
+RETURN = r"""
+repository:
+  description: The repository; empty when it does not exist.
+  returned: always
+  type: dict
+  contains:
+    repository_name:
+      description: Name of the repository.
+      type: str
+    repository_arn:
+      description: ARN of the repository.
+      type: str
+    repository_uri:
+      description: URI to push and pull images.
+      type: str
+    image_tag_mutability:
+      description: C(MUTABLE) or C(IMMUTABLE).
+      type: str
+    scan_on_push:
+      description: Whether images are scanned when pushed.
+      type: bool
+    encryption_configuration:
+      description: C(encryption_type) and, for KMS, C(kms_key).
+      type: dict
+    lifecycle_policy:
+      description: The lifecycle policy document; empty when none is set.
+      type: dict
+    tags:
+      description: Tags of the repository.
+      type: dict
+    image_count:
+      description: Number of images (tagged or not) in the repository.
+      type: int
+"""
+
+import json
+from typing import Any
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+except ImportError:
+    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+ARGUMENT_SPEC: dict[str, Any] = {"name": {"required": True}, "registry_id": {}}
+
+
+def main() -> None:
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    name = module.params["name"]
+    registry: dict[str, Any] = {"registryId": module.params["registry_id"]} if module.params["registry_id"] else {}
+    try:
+        [found] = client.describe_repositories(aws_retry=True, repositoryNames=[name], **registry)["repositories"]
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        module.exit_json(changed=False, repository={})
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Failed to describe ECR repository {name}")
+    try:
+        policy = client.get_lifecycle_policy(aws_retry=True, repositoryName=name, **registry)["lifecyclePolicyText"]
+        lifecycle_policy = json.loads(policy)
+    except is_boto3_error_code("LifecyclePolicyNotFoundException"):
+        lifecycle_policy = {}
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Failed to read the lifecycle policy of ECR repository {name}")
+    try:
+        tags = client.list_tags_for_resource(aws_retry=True, resourceArn=found["repositoryArn"])["tags"]
+        pages = client.get_paginator("list_images").paginate(repositoryName=name, **registry)
+        image_count = sum(len(page["imageIds"]) for page in pages)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to read the tags and images of ECR repository {name}")
+    encryption = found.get("encryptionConfiguration") or {}
+    repository = {
+        "repository_name": found["repositoryName"],
+        "repository_arn": found["repositoryArn"],
+        "repository_uri": found["repositoryUri"],
+        "registry_id": found["registryId"],
+        "image_tag_mutability": found.get("imageTagMutability"),
+        "scan_on_push": bool((found.get("imageScanningConfiguration") or {}).get("scanOnPush")),
+        "encryption_configuration": {
+            "encryption_type": encryption.get("encryptionType"),
+            **({"kms_key": encryption["kmsKey"]} if encryption.get("kmsKey") else {}),
+        },
+        "lifecycle_policy": lifecycle_policy,
+        "tags": boto3_tag_list_to_ansible_dict(tags),
+        "image_count": image_count,
+    }
+    module.exit_json(changed=False, repository=repository)
+
+
+if __name__ == "__main__":
+    main()
