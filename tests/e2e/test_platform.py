@@ -41,6 +41,18 @@ EXPECTED_RECORDS = [
 ]
 
 
+class Phases:
+    """Prints how long each phase took (shown with -s, and with a failing test's captured output)."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.monotonic()
+
+    def mark(self, phase: str) -> None:
+        now = time.monotonic()
+        print(f"[{now - self.start:6.1f}s] {phase} (+{now - self.last:.1f}s)")
+        self.last = now
+
+
 def event_kinds(graphql: DagsterGraphQL, run_id: str) -> list[str]:
     return [kind for kind, _ in graphql.run_events(run_id)]
 
@@ -65,21 +77,25 @@ def test_production_shaped_platform(tmp_path: Path, postgres: PostgresServer, da
     repositories = [repository.name for repository in discover_repositories(dags_dir)]
     assert {"main", "analytics"} <= set(repositories)
 
+    phases = Phases()
     with DagsterProcesses(tmp_path / "logs", env, cwd=tmp_path) as processes:
         servers = {name: processes.code_server(name) for name in repositories}
         for server in servers.values():
             processes.wait_code_server(server)
+        phases.mark("code servers serving")
         workspace = tmp_path / "workspace.yaml"
         ports = {name: ("127.0.0.1", server.port or 0) for name, server in servers.items()}
         workspace.write_text(yaml.safe_dump(grpc_workspace(ports), sort_keys=False))
         webserver = processes.webserver(workspace)
         graphql = DagsterGraphQL(webserver.url, processes.diagnostics)
+        phases.mark("webserver answering")
 
         entries = graphql.wait_locations_settled(repositories, LOAD_TIMEOUT)
         for name in ("main", "analytics"):
             assert entries[name].loaded, f"location {name} failed to load: {entries[name].error}"
         assert "template_pipeline" in entries["main"].job_names()
         assert {"daily_metrics_pipeline", "storage_inventory_pipeline"} <= entries["analytics"].job_names()
+        phases.mark("locations loaded")
 
         # Launched before the daemon runs: the queued run coordinator must hold the run until the daemon
         # dequeues it, so the run stays QUEUED until the daemon starts.
@@ -89,6 +105,7 @@ def test_production_shaped_platform(tmp_path: Path, postgres: PostgresServer, da
         assert graphql.run_status(run_id) == "QUEUED", "the run left the queue without a daemon"
         processes.daemon(workspace)
         status, statuses = graphql.wait_run_finished(run_id, RUN_TIMEOUT)
+        phases.mark(f"run {status} (daemon started after the run stayed queued)")
         assert status == "SUCCESS", f"statuses {statuses}\n{graphql.run_messages(run_id)}\n{processes.diagnostics()}"
 
         kinds = event_kinds(graphql, run_id)
@@ -96,6 +113,7 @@ def test_production_shaped_platform(tmp_path: Path, postgres: PostgresServer, da
             assert kind in kinds, f"{kind} missing from the run's events: {kinds}"
         # RunStarting after RunEnqueued is the queued-run daemon dequeuing and launching the run.
         assert kinds.index("RunEnqueuedEvent") < kinds.index("RunStartingEvent") < kinds.index("RunSuccessEvent")
+    phases.mark("processes stopped")
 
     with closing(psycopg2.connect(postgres.dsn())) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT pipeline_name, status FROM runs WHERE run_id = %s", (run_id,))
@@ -125,6 +143,7 @@ def test_dagster_ecs_dev(tmp_path: Path, dags_dir: Path) -> None:
         timeout=60,
         check=False,
     )
+    phases = Phases()
     assert scaffold.returncode == 0, scaffold.stderr
     assert (dags / "repo-2" / "repo_2.py").is_file(), scaffold.stdout
     broken_file = dags / "broken" / "broken_dag.py"
@@ -137,6 +156,7 @@ def test_dagster_ecs_dev(tmp_path: Path, dags_dir: Path) -> None:
         dev = processes.start("dagster-ecs-dev", command, port=port)
         dev.wait_ready(lambda: http_ok(f"{dev.url}/server_info"), LOAD_TIMEOUT, "/server_info answering")
         graphql = DagsterGraphQL(dev.url, processes.diagnostics)
+        phases.mark("dagster dev answering")
 
         entries = graphql.wait_locations_settled(["main", "analytics", "repo-2", "broken"], LOAD_TIMEOUT)
         for name in ("main", "analytics", "repo-2"):
@@ -148,9 +168,11 @@ def test_dagster_ecs_dev(tmp_path: Path, dags_dir: Path) -> None:
         assert not broken.loaded
         assert broken.error is not None
         assert str(broken_file) in broken.error, broken.error
+        phases.mark("locations loaded")
 
         run_id, _ = graphql.launch_run("repo-2", "repo_2_pipeline", run_config=IN_PROCESS)
         status, statuses = graphql.wait_run_finished(run_id, RUN_TIMEOUT)
+        phases.mark(f"run {status}")
         assert status == "SUCCESS", f"statuses {statuses}\n{graphql.run_messages(run_id)}\n{processes.diagnostics()}"
         output = home / "objects" / "repos" / "repo-2" / "repo_2" / "output" / "processed_data_2_records.json"
         assert json.loads(output.read_text()) == EXPECTED_RECORDS
@@ -158,6 +180,7 @@ def test_dagster_ecs_dev(tmp_path: Path, dags_dir: Path) -> None:
         dev.remember_children()
         assert len(dev.seen) > 1, "dagster dev should have started the webserver and daemon as children"
         processes.stop_all()
+        phases.mark("process group stopped")
 
     leftovers = live_family(dev.pid, dev.seen)
     assert not leftovers, f"processes of dagster dev left behind: {leftovers}"
