@@ -15,30 +15,37 @@ from dagster_ecs.workspace import CODE_SERVER_PORT, grpc_workspace, local_worksp
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dagster-ecs", description=__doc__)
-    parser.add_argument("--dags-dir", type=Path, default=Path("dags"), help="directory of repositories (default: dags)")
+    # --dags-dir goes before or after the command: `dagster-ecs --dags-dir X dev` or `dagster-ecs dev --dags-dir X`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--dags-dir", type=Path, default=argparse.SUPPRESS, help="directory of repositories (default: dags)"
+    )
+    parser = argparse.ArgumentParser(prog="dagster-ecs", description=__doc__, parents=[common])
+    parser.set_defaults(dags_dir=Path("dags"))
     commands = parser.add_subparsers(dest="command", required=True)
 
-    repo = commands.add_parser("new-repo", help="create dags/NAME/ with a first DAG from the template")
+    repo = commands.add_parser(
+        "new-repo", parents=[common], help="create dags/NAME/ with a first DAG from the template"
+    )
     repo.add_argument("name", help="repository name: lowercase letters, digits, hyphens")
     repo.add_argument("--dag", help="name of its first DAG (default: NAME with '-' as '_')")
     repo.add_argument("--template", type=Path, help="template file (default: dags/main/template_dag.py)")
 
-    dag = commands.add_parser("new-dag", help="create dags/REPO/NAME.py from the template")
+    dag = commands.add_parser("new-dag", parents=[common], help="create dags/REPO/NAME.py from the template")
     dag.add_argument("repo", help="existing repository")
     dag.add_argument("name", help="DAG name: lowercase letters, digits, underscores")
     dag.add_argument("--template", type=Path, help="template file (default: dags/main/template_dag.py)")
 
-    commands.add_parser("repos", help="list the repositories under the DAG directory")
+    commands.add_parser("repos", parents=[common], help="list the repositories under the DAG directory")
 
-    workspace = commands.add_parser("workspace", help="print the workspace.yaml for the repositories")
+    workspace = commands.add_parser("workspace", parents=[common], help="print the workspace.yaml for the repositories")
     workspace.add_argument(
         "--grpc-host-template",
         help="print grpc_server entries instead, host from this template, e.g. '{repo}.dagster.local'",
     )
     workspace.add_argument("--grpc-port", type=int, default=CODE_SERVER_PORT)
 
-    dev = commands.add_parser("dev", help="run Dagster locally: UI on http://localhost:3000")
+    dev = commands.add_parser("dev", parents=[common], help="run Dagster locally: UI on http://localhost:3000")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
     return parser

@@ -84,3 +84,9 @@ def test_template_that_does_not_render_writes_nothing(
 def test_repos_lists_every_repository(capsys: pytest.CaptureFixture) -> None:
     assert main(["--dags-dir", str(REPO_ROOT / "dags"), "repos"]) == 0
     assert capsys.readouterr().out.split() == ["analytics", "main"]
+
+
+def test_dags_dir_goes_before_or_after_the_command(capsys: pytest.CaptureFixture) -> None:
+    for argv in (["--dags-dir", str(REPO_ROOT / "dags"), "repos"], ["repos", "--dags-dir", str(REPO_ROOT / "dags")]):
+        assert main(argv) == 0
+        assert capsys.readouterr().out.split() == ["analytics", "main"]
