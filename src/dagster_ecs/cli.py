@@ -21,7 +21,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--dags-dir", type=Path, default=argparse.SUPPRESS, help="directory of repositories (default: dags)"
     )
     parser = argparse.ArgumentParser(prog="dagster-ecs", description=__doc__, parents=[common])
-    parser.set_defaults(dags_dir=Path("dags"))
     commands = parser.add_subparsers(dest="command", required=True)
 
     repo = commands.add_parser(
@@ -53,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    dags_dir: Path = args.dags_dir
+    dags_dir: Path = getattr(args, "dags_dir", Path("dags"))
     try:
         if args.command == "new-repo":
             print(f"created {new_repo(dags_dir, args.name, args.dag, args.template)}")
