@@ -127,7 +127,7 @@ def test_check_mode_on_an_empty_account_writes_nothing(aws: MotoServer, tmp_path
         "Create or update the master secret",
         "Create or update the instance",
     ):
-        assert results[task]["changed"], f"{task} did not report the creation"
+        assert results[f"database : {task}"]["changed"], f"{task} did not report the creation"
     assert results["Show the outputs"]["msg"] == {
         "database_endpoint": "",
         "database_port": 5432,
