@@ -1,0 +1,129 @@
+"""dagster_ecs.aws.ecr_repository_tags and ecr_repository_info run by ansible-playbook against the emulator."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.ansible_modules.playbook import PlaybookRunner
+from tests.support.moto_server import MotoServer, running_moto_server
+
+NAME = "dagster-ecs-test/dagster"
+LIFECYCLE = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "description": "Keep the last 3 images",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 3},
+            "action": {"type": "expire"},
+        }
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """The project's emulator (with its call log), not the EFS-only server of this directory's conftest."""
+    with running_moto_server(tmp_path_factory.mktemp("moto-ecr")) as server:
+        yield server
+
+
+@pytest.fixture
+def playbook(aws: MotoServer, tmp_path: Path) -> PlaybookRunner:
+    def requests() -> list[tuple[str, str]]:
+        return [("POST" if call.write else "GET", call.action) for call in aws.calls()]
+
+    return PlaybookRunner(env=aws.env(), work_dir=tmp_path, efs_requests=requests)
+
+
+@pytest.fixture
+def ecr(aws: MotoServer) -> Any:
+    return boto3.client("ecr")
+
+
+def make_repository(ecr: Any, tags: dict[str, str] | None = None) -> str:
+    repository = ecr.create_repository(
+        repositoryName=NAME,
+        imageTagMutability="IMMUTABLE",
+        imageScanningConfiguration={"scanOnPush": True},
+        tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+    )["repository"]
+    ecr.put_lifecycle_policy(repositoryName=NAME, lifecyclePolicyText=json.dumps(LIFECYCLE))
+    return repository["repositoryArn"]
+
+
+def tags_of(ecr: Any, arn: str) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in ecr.list_tags_for_resource(resourceArn=arn)["tags"]}
+
+
+def push_image(ecr: Any, tag: str) -> None:
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": "sha256:" + "b" * 64,
+        },
+        "layers": [],
+    }
+    ecr.put_image(repositoryName=NAME, imageManifest=json.dumps(manifest), imageTag=tag)
+
+
+def test_tags_are_set_and_purged_then_nothing_changes(playbook: PlaybookRunner, ecr: Any) -> None:
+    arn = make_repository(ecr, {"Project": "dagster-ecs", "Owner": "someone"})
+    wanted = {"Project": "dagster-ecs", "Environment": "test"}
+    result = playbook.module("dagster_ecs.aws.ecr_repository_tags", repository_name=NAME, tags=wanted)
+    assert result["changed"] is True
+    assert result["diff"]["before"]["tags"] == {"Project": "dagster-ecs", "Owner": "someone"}
+    assert tags_of(ecr, arn) == wanted
+    again = playbook.module("dagster_ecs.aws.ecr_repository_tags", repository_name=NAME, tags=wanted)
+    assert again["changed"] is False
+
+
+def test_check_mode_reports_tag_changes_and_writes_nothing(playbook: PlaybookRunner, ecr: Any) -> None:
+    arn = make_repository(ecr, {"Project": "dagster-ecs"})
+    result = playbook.module(
+        "dagster_ecs.aws.ecr_repository_tags", check=True, repository_name=NAME, tags={"Environment": "test"}
+    )
+    assert result["changed"] is True
+    assert result["tags"] == {"Environment": "test"}
+    assert tags_of(ecr, arn) == {"Project": "dagster-ecs"}
+
+
+def test_purge_tags_false_keeps_other_tags(playbook: PlaybookRunner, ecr: Any) -> None:
+    arn = make_repository(ecr, {"Owner": "someone"})
+    playbook.module("dagster_ecs.aws.ecr_repository_tags", repository_name=NAME, tags={"A": "1"}, purge_tags=False)
+    assert tags_of(ecr, arn) == {"Owner": "someone", "A": "1"}
+
+
+def test_tagging_a_missing_repository_fails(playbook: PlaybookRunner, ecr: Any) -> None:
+    result = playbook.module("dagster_ecs.aws.ecr_repository_tags", ignore_errors=True, repository_name=NAME, tags={})
+    assert result["failed"] is True
+    assert NAME in result["msg"]
+
+
+def test_info_reads_settings_lifecycle_tags_and_images(playbook: PlaybookRunner, ecr: Any) -> None:
+    arn = make_repository(ecr, {"Project": "dagster-ecs"})
+    push_image(ecr, "v1")
+    [result] = playbook.run(
+        [{"dagster_ecs.aws.ecr_repository_info": {"name": NAME}}], check=True
+    )  # read-only: no write call even in check mode
+    repository = result["repository"]
+    assert result["changed"] is False
+    assert repository["repository_arn"] == arn
+    assert repository["repository_uri"].endswith(f"/{NAME}")
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["scan_on_push"] is True
+    assert repository["encryption_configuration"] == {"encryption_type": "AES256"}
+    assert repository["lifecycle_policy"] == LIFECYCLE
+    assert repository["tags"] == {"Project": "dagster-ecs"}
+    assert repository["image_count"] == 1
+
+
+def test_info_of_a_missing_repository_is_empty(playbook: PlaybookRunner) -> None:
+    [result] = playbook.run([{"dagster_ecs.aws.ecr_repository_info": {"name": NAME}}])
+    assert result["repository"] == {}

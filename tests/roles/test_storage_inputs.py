@@ -1,0 +1,196 @@
+"""The storage, registry, logs and iam roles' interfaces: bad input fails before any AWS call, naming the
+variable; valid input under --check on an empty account reads AWS, writes nothing and leaves the outputs as
+documented."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.moto_server import MotoServer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+ACCOUNT = "123456789012"
+PREFIX = "dagster-ecs-test"
+EFS = f"arn:aws:elasticfilesystem:ap-southeast-2:{ACCOUNT}"
+
+# Valid input for each role: each bad-input case changes one variable.
+VALID: dict[str, dict[str, Any]] = {
+    "storage": {"storage_name_prefix": PREFIX, "storage_tags": {"Project": "dagster-ecs"}},
+    "registry": {"registry_name_prefix": PREFIX, "registry_tags": {"Project": "dagster-ecs"}},
+    "logs": {"logs_name_prefix": PREFIX, "logs_tags": {"Project": "dagster-ecs"}, "logs_retention_days": 30},
+    "iam": {
+        "iam_name_prefix": PREFIX,
+        "iam_tags": {"Project": "dagster-ecs"},
+        "iam_region": "ap-southeast-2",
+        "iam_repositories": ["main", "analytics"],
+        "iam_bucket_name": f"{PREFIX}-{ACCOUNT}",
+        "iam_secret_arns": [f"arn:aws:secretsmanager:ap-southeast-2:{ACCOUNT}:secret:{PREFIX}/db-AbCdEf"],
+        "iam_log_group_names": [f"/{PREFIX}/webserver"],
+        "iam_cluster_name": PREFIX,
+        "iam_efs_file_system_arn": f"{EFS}:file-system/fs-0123456789abcdef0",
+        "iam_efs_access_point_arns": {
+            "main": f"{EFS}:access-point/fsap-00000000000000000",
+            "analytics": f"{EFS}:access-point/fsap-00000000000000001",
+        },
+    },
+}
+
+
+def run_role(
+    tmp_path: Path, env: dict[str, str], role: str, role_vars: dict[str, Any], *, check: bool = False
+) -> dict[str, Any]:
+    """Apply `role` to localhost with `role_vars` as play variables; return returncode, task results, facts."""
+    play = {
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "vars": role_vars,
+        "roles": [role],
+    }
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(json.dumps([play]))  # JSON is YAML
+    config = tmp_path / "ansible.cfg"
+    config.write_text("")  # not the checkout's ansible.cfg: its profile_tasks callback would break the JSON
+    command = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), *(["--check", "--diff"] if check else [])]
+    completed = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            **env,
+            "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
+            "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+            "ANSIBLE_CONFIG": str(config),
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_HOME": str(tmp_path / ".ansible"),
+            "ANSIBLE_NOCOLOR": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    try:
+        output = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"ansible-playbook printed no JSON:\n{completed.stdout}\n{completed.stderr}") from None
+    tasks = [task for play in output["plays"] for task in play["tasks"]]
+    facts: dict[str, Any] = {}
+    for task in tasks:
+        facts.update(task["hosts"]["localhost"].get("ansible_facts", {}))
+    return {
+        "rc": completed.returncode,
+        "failures": [task["hosts"]["localhost"] for task in tasks if task["hosts"]["localhost"].get("failed")],
+        "changed": [task["task"]["name"] for task in tasks if task["hosts"]["localhost"].get("changed")],
+        "facts": facts,
+    }
+
+
+# (role, variable, bad value, text the failure must contain)
+BAD_INPUTS: list[tuple[str, str, Any, str]] = [
+    ("storage", "storage_state", "deleted", "storage_state"),
+    ("storage", "storage_name_prefix", "Dagster_ECS", "storage_name_prefix"),
+    ("storage", "storage_name_prefix", "x" * 50, "storage_name_prefix"),
+    ("storage", "storage_bucket_name", "My_Bucket", "storage_bucket_name"),
+    ("storage", "storage_bucket_name", "192.168.1.1", "storage_bucket_name"),
+    ("storage", "storage_kms_key_arn", "alias/mine", "storage_kms_key_arn"),
+    ("storage", "storage_compute_log_prefix", "/compute_logs", "storage_compute_log_prefix"),
+    ("storage", "storage_compute_log_days", 0, "storage_compute_log_days"),
+    ("storage", "storage_noncurrent_version_days", "soon", "storage_noncurrent_version_days"),
+    ("storage", "storage_force_delete", "maybe", "storage_force_delete"),
+    ("registry", "registry_name_prefix", "-dagster", "registry_name_prefix"),
+    ("registry", "registry_repository_name", "Dagster/Image", "registry_repository_name"),
+    ("registry", "registry_kms_key_arn", "my-key", "registry_kms_key_arn"),
+    ("registry", "registry_keep_images", 0, "registry_keep_images"),
+    ("logs", "logs_name_prefix", "dagster ecs", "logs_name_prefix"),
+    ("logs", "logs_retention_days", 42, "logs_retention_days"),
+    ("logs", "logs_kms_key_arn", "arn:aws:kms:ap-southeast-2:1:key/x", "logs_kms_key_arn"),
+    ("iam", "iam_name_prefix", "dagster-ecs-far-too-long-xyz", "iam_name_prefix"),
+    ("iam", "iam_region", "sydney", "iam_region"),
+    ("iam", "iam_repositories", ["main", "Analytics"], "iam_repositories"),
+    ("iam", "iam_repositories", ["main", "a" * 33], "iam_repositories"),
+    ("iam", "iam_repositories", ["main", "main"], "iam_repositories"),
+    ("iam", "iam_bucket_name", "", "iam_bucket_name"),
+    ("iam", "iam_secret_arns", ["my-secret"], "iam_secret_arns"),
+    ("iam", "iam_log_group_names", ["/dagster ecs/webserver"], "iam_log_group_names"),
+    ("iam", "iam_cluster_name", "my cluster", "iam_cluster_name"),
+    ("iam", "iam_efs_file_system_arn", "fs-0123456789abcdef0", "iam_efs_file_system_arn"),
+    ("iam", "iam_efs_access_point_arns", {"main": "fsap-0"}, "iam_efs_access_point_arns"),
+    ("iam", "iam_compute_log_prefix", "compute_logs", "iam_compute_log_prefix"),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "variable", "value", "named"), BAD_INPUTS, ids=[f"{v}={x!r}"[:60] for _, v, x, _ in BAD_INPUTS]
+)
+def test_bad_input_fails_before_any_aws_call(
+    aws: MotoServer, tmp_path: Path, role: str, variable: str, value: Any, named: str
+) -> None:
+    calls_before = len(aws.calls())
+    run = run_role(tmp_path, aws.env(), role, {**VALID[role], variable: value})
+    assert run["rc"] != 0, f"{variable}={value!r} was accepted"
+    [failure] = run["failures"]
+    assert named in failure["msg"], failure["msg"]
+    assert aws.calls()[calls_before:] == [], "the role called AWS before rejecting its input"
+
+
+@pytest.mark.parametrize("role", ["storage", "registry", "logs", "iam"])
+def test_a_missing_required_variable_is_named(aws: MotoServer, tmp_path: Path, role: str) -> None:
+    required = f"{role}_name_prefix"
+    calls_before = len(aws.calls())
+    run = run_role(tmp_path, aws.env(), role, {k: v for k, v in VALID[role].items() if k != required})
+    assert run["rc"] != 0
+    [failure] = run["failures"]
+    assert required in failure["msg"], failure["msg"]
+    assert aws.calls()[calls_before:] == []
+
+
+# The outputs under --check on an empty account: names that are deterministic are set, ARNs of what does not exist
+# yet are empty.
+EXPECTED_OUTPUTS = {
+    "storage": {
+        "storage_bucket_name": f"{PREFIX}-{ACCOUNT}",
+        "storage_bucket_arn": f"arn:aws:s3:::{PREFIX}-{ACCOUNT}",
+    },
+    "registry": {"registry_repository_name": "", "registry_repository_uri": "", "registry_repository_arn": ""},
+    "logs": {
+        "logs_group_names": {
+            "webserver": f"/{PREFIX}/webserver",
+            "daemon": f"/{PREFIX}/daemon",
+            "code_server": f"/{PREFIX}/code-server",
+            "run": f"/{PREFIX}/run",
+        },
+        "logs_group_arns": {"webserver": "", "daemon": "", "code_server": "", "run": ""},
+    },
+    "iam": {"iam_execution_role_arn": "", "iam_dagster_role_arn": "", "iam_repository_role_arns": {}},
+}
+
+
+@pytest.mark.parametrize("role", ["storage", "registry", "logs", "iam"])
+def test_valid_input_under_check_reads_and_writes_nothing(aws: MotoServer, tmp_path: Path, role: str) -> None:
+    calls_before = len(aws.calls())
+    run = run_role(tmp_path, aws.env(), role, VALID[role], check=True)
+    assert run["rc"] == 0, run["failures"]
+    calls = aws.calls()[calls_before:]
+    assert calls, "valid input made no AWS call at all: the bad-input tests would prove nothing"
+    assert [call for call in calls if call.write] == []
+    assert run["changed"], "check mode on an empty account reported nothing to create"
+    for name, value in EXPECTED_OUTPUTS[role].items():
+        assert run["facts"][name] == value, name
+
+
+def test_storage_bucket_name_can_be_given(aws: MotoServer, tmp_path: Path) -> None:
+    run = run_role(
+        tmp_path, aws.env(), "storage", {**VALID["storage"], "storage_bucket_name": "my.bucket-1"}, check=True
+    )
+    assert run["rc"] == 0, run["failures"]
+    assert run["facts"]["storage_bucket_name"] == "my.bucket-1"
+    assert run["facts"]["storage_bucket_arn"] == "arn:aws:s3:::my.bucket-1"
