@@ -26,5 +26,5 @@ def disassociate_kms_key(self: LogsResponse) -> str:
 
 
 def apply() -> None:
-    LogsResponse.associate_kms_key = associate_kms_key  # ty: ignore[unresolved-attribute]
-    LogsResponse.disassociate_kms_key = disassociate_kms_key  # ty: ignore[unresolved-attribute]
+    LogsResponse.associate_kms_key = associate_kms_key  # ty: ignore[missing-attribute]
+    LogsResponse.disassociate_kms_key = disassociate_kms_key  # ty: ignore[missing-attribute]

@@ -145,7 +145,6 @@ class LogGroupTask:
     def present(self) -> dict[str, Any]:
         params = self.module.params
         current = self.find()
-        before = summarize(current) if current else None
         wanted_tags = params["tags"]
         if current is None:
             after = {
@@ -154,22 +153,25 @@ class LogGroupTask:
                 "kms_key_id": params["kms_key_id"],
                 "tags": wanted_tags or {},
             }
-        else:
-            tags = dict(before["tags"])
-            if wanted_tags is not None:
-                to_set, to_unset = compare_aws_tags(tags, wanted_tags, params["purge_tags"])
-                tags = {key: value for key, value in tags.items() if key not in to_unset}
-                tags.update(to_set)
-            after = {**before, "retention_in_days": params["retention_in_days"], "kms_key_id": params["kms_key_id"]}
-            after["tags"] = tags
+            if not self.module.check_mode:
+                self.create(after)
+                current = self.find()
+                after = summarize(current) if current else after
+            return self.result(True, None, after, current)
+
+        before = summarize(current)
+        tags = dict(before["tags"])
+        if wanted_tags is not None:
+            to_set, to_unset = compare_aws_tags(tags, wanted_tags, params["purge_tags"])
+            tags = {key: value for key, value in tags.items() if key not in to_unset}
+            tags.update(to_set)
+        after = {**before, "retention_in_days": params["retention_in_days"], "kms_key_id": params["kms_key_id"]}
+        after["tags"] = tags
         changed = before != after
         if changed and not self.module.check_mode:
-            if current is None:
-                self.create(after)
-            else:
-                self.update(current, before, after)
+            self.update(current, before, after)
             current = self.find()
-            after = summarize(current) if current else None
+            after = summarize(current) if current else after
         return self.result(changed, before, after, current)
 
     def create(self, wanted: dict[str, Any]) -> None:
