@@ -186,3 +186,13 @@ def test_absent_scales_to_zero_and_deletes(playbook: EmulatorPlaybook, setup: Ne
     assert (removed["changed"], again["changed"]) == (True, False)
     service = described(ecs)
     assert (service["status"], service["desiredCount"]) == ("INACTIVE", 0)
+
+
+def test_absent_with_require_tags_leaves_a_service_it_did_not_create(playbook: EmulatorPlaybook, setup: Network):
+    ecs: Any = boto3.client("ecs")
+    playbook.run([task(MODULE, spec(setup, tags={"Project": "someone-else"}))])
+    gone = {"name": "web", "cluster": CLUSTER, "state": "absent", "require_tags": {"Project": "dagster-ecs"}}
+    [kept] = playbook.run([task(MODULE, gone)])
+    assert kept["changed"] is False
+    assert any("lacks the required tags" in warning for warning in kept.get("warnings", []))
+    assert described(ecs)["status"] == "ACTIVE"
