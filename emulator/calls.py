@@ -80,3 +80,25 @@ def read_calls(log_path: Path) -> list[Call]:
     if not log_path.exists():
         return []
     return [Call(**json.loads(line)) for line in log_path.read_text().splitlines() if line]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m emulator.calls LOG`: print {"reads": n, "writes": n, "write_actions": [...]} for the log."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("log", type=Path)
+    parser.add_argument("--since", type=int, default=0, help="skip this many calls first")
+    args = parser.parse_args(argv)
+    calls = read_calls(args.log)[args.since :]
+    writes = [f"{c.service}:{c.action}" for c in calls if c.write]
+    print(
+        json.dumps(
+            {"total": len(calls), "reads": len(calls) - len(writes), "writes": len(writes), "write_actions": writes}
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""Corrections to moto 5.2.5's EFS, applied inside the moto server process the module tests run against.
+"""Corrections to moto 5.2.5's EFS: PutBackupPolicy, DeleteFileSystemPolicy, UpdateFileSystem and NotFound errors.
 
 Each correction makes moto answer as AWS documents the API; docs/moto-deviations.md lists them. The project's
 modules are written for AWS, so the emulator is corrected here rather than the modules bent to moto.

@@ -5,7 +5,7 @@ Run as `python -m tests.ansible_modules.patched_moto_server -H 127.0.0.1 -p PORT
 
 from moto.server import main
 
-from tests.ansible_modules import moto_efs_patches
+from emulator.corrections import efs as moto_efs_patches
 
 if __name__ == "__main__":
     moto_efs_patches.apply()
