@@ -16,9 +16,10 @@ def main() -> None:
     fs = found[0]
     fs_id = fs["FileSystemId"]
     mount_targets = efs.describe_mount_targets(FileSystemId=fs_id)["MountTargets"]
+    settings = ("FileSystemId", "FileSystemArn", "Encrypted", "PerformanceMode", "ThroughputMode")
     state = {
         "file_systems": len(found),
-        "file_system": {k: fs[k] for k in ("FileSystemId", "FileSystemArn", "Encrypted", "PerformanceMode", "ThroughputMode")},
+        "file_system": {k: fs[k] for k in settings},
         "tags": {t["Key"]: t["Value"] for t in efs.list_tags_for_resource(ResourceId=fs_id)["Tags"]},
         "backup": efs.describe_backup_policy(FileSystemId=fs_id)["BackupPolicy"]["Status"],
         "lifecycle": efs.describe_lifecycle_configuration(FileSystemId=fs_id)["LifecyclePolicies"],
