@@ -194,3 +194,13 @@ def test_storage_bucket_name_can_be_given(aws: MotoServer, tmp_path: Path) -> No
     assert run["rc"] == 0, run["failures"]
     assert run["facts"]["storage_bucket_name"] == "my.bucket-1"
     assert run["facts"]["storage_bucket_arn"] == "arn:aws:s3:::my.bucket-1"
+
+
+def test_iam_absent_needs_neither_bucket_nor_cluster(aws: MotoServer, tmp_path: Path) -> None:
+    """playbooks/teardown.yml runs iam before storage: the bucket's name is not known yet there."""
+    role_vars = {"iam_state": "absent", "iam_name_prefix": PREFIX, "iam_region": "ap-southeast-2"}
+    calls_before = len(aws.calls())
+    run = run_role(tmp_path, aws.env(), "iam", role_vars, check=True)
+    assert run["rc"] == 0, run["failures"]
+    assert [call for call in aws.calls()[calls_before:] if call.write] == []
+    assert run["facts"]["iam_repository_role_arns"] == {}
