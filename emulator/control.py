@@ -39,6 +39,7 @@ def _answers(endpoint: str) -> bool:
 
 def start(state_dir: Path, port: int | None, region: str) -> dict[str, str | int]:
     """Start the emulator unless the state directory says one is already running."""
+    state_dir = state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     state_file = state_dir / "emulator.json"
     if state_file.exists():

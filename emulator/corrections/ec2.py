@@ -34,19 +34,18 @@ def _returning_true(original: Callable[[SecurityGroups], object]) -> Callable[[S
         original(self)
         return ActionResult({"Return": True})
 
-    answer.__name__ = original.__name__
-    answer.__doc__ = original.__doc__
     return answer
 
 
+_applied: list[bool] = []
+
+
 def apply() -> None:
+    if _applied:
+        return
+    _applied.append(True)
     ec2_tags.EC2_PREFIX_TO_RESOURCE = {
         prefix: AWS_RESOURCE_TYPES.get(resource, resource) for resource, prefix in EC2_RESOURCE_TO_PREFIX.items()
     }
     for name in ("update_security_group_rule_descriptions_ingress", "update_security_group_rule_descriptions_egress"):
-        original = getattr(SecurityGroups, name)
-        if getattr(original, "_dagster_ecs_corrected", False):
-            continue
-        corrected = _returning_true(original)
-        corrected._dagster_ecs_corrected = True  # type: ignore[attr-defined]
-        setattr(SecurityGroups, name, corrected)
+        setattr(SecurityGroups, name, _returning_true(getattr(SecurityGroups, name)))

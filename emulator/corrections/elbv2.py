@@ -73,11 +73,12 @@ def _action_init(original: Callable[..., None]) -> Callable[..., None]:
     return __init__
 
 
+_applied: list[bool] = []
+
+
 def apply() -> None:
-    if getattr(FakeLoadBalancer.__init__, "_dagster_ecs_corrected", False):
+    if _applied:
         return
-    corrected_lb = _load_balancer_init(FakeLoadBalancer.__init__)
-    corrected_action = _action_init(FakeAction.__init__)
-    corrected_lb._dagster_ecs_corrected = True  # type: ignore[attr-defined]
-    FakeLoadBalancer.__init__ = corrected_lb  # type: ignore[method-assign]
-    FakeAction.__init__ = corrected_action  # type: ignore[method-assign]
+    _applied.append(True)
+    setattr(FakeLoadBalancer, "__init__", _load_balancer_init(FakeLoadBalancer.__init__))  # noqa: B010
+    setattr(FakeAction, "__init__", _action_init(FakeAction.__init__))  # noqa: B010
