@@ -28,9 +28,8 @@ def leftovers() -> dict[str, list[str]]:
             return []
         return [item[id_key] for item in call(Filters=in_project_vpc)[key]]
 
-    nat_gateways = [
-        n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] not in ("deleted", "deleting")
-    ]
+    gone = ("deleted", "deleting")
+    nat_gateways = [n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] not in gone]
     return {
         "vpcs": sorted(vpcs),
         "subnets": ec2_list(ec2.describe_subnets, "Subnets", "SubnetId"),
@@ -57,7 +56,7 @@ def leftovers() -> dict[str, list[str]]:
         ],
         "task_definitions": ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"],
         "namespaces": [n["Name"] for n in sd.list_namespaces()["Namespaces"]],
-        "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if not r["Path"].startswith("/aws-service-role/")],
+        "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if not r["Path"].startswith("/aws-service")],
         "load_balancers": [lb["LoadBalancerName"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]],
         "target_groups": [t["TargetGroupName"] for t in elbv2.describe_target_groups()["TargetGroups"]],
     }
