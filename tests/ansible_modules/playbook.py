@@ -4,33 +4,44 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.support.moto_server import MotoServer
 
 COLLECTIONS_PATH = Path(__file__).resolve().parents[2] / "collections"
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 
 Task = dict[str, Any]
 TaskResult = dict[str, Any]
-# EFS reads are GETs; every other method is a write.
-READ_METHODS = {"GET", "HEAD"}
+
+
+def task(module: str, args: dict[str, Any], **options: Any) -> Task:
+    """One task calling `module` with `args`, plus task keywords such as check_mode or ignore_errors."""
+    return {module: args, **options}
 
 
 @dataclass
 class PlaybookRunner:
     env: dict[str, str]
     work_dir: Path
-    efs_requests: Callable[[], list[tuple[str, str]]]
+    server: MotoServer
+
+    def writes(self) -> list[str]:
+        """Every write call the emulator has answered, as service:action."""
+        return [f"{call.service}:{call.action}" for call in self.server.calls() if call.write]
+
+    def write_count(self) -> int:
+        return len(self.writes())
 
     def run(self, tasks: list[Task], *, check: bool = False, diff: bool = True) -> list[TaskResult]:
         """Run `tasks` in one play on localhost; return each task's result, in order.
 
         A failing task fails the test unless it sets `ignore_errors: true` (then its result has `failed`).
-        When the whole run is in check mode, it also fails if any EFS write request reached the server.
+        When the run is in check mode (or every task is), it also fails if any write call reached the emulator.
         """
-        requests_before = len(self.efs_requests())
+        writes_before = len(self.writes())
         play = {"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}
         playbook_path = self.work_dir / "playbook.yml"
         playbook_path.write_text(json.dumps([play], indent=2))  # JSON is YAML
@@ -50,9 +61,8 @@ class PlaybookRunner:
         if completed.returncode != 0:
             failures = [result for result in results if result.get("failed")]
             raise AssertionError(f"playbook failed (rc {completed.returncode}): {json.dumps(failures, indent=2)}")
-        if check:
-            writes = [request for request in self.efs_requests()[requests_before:] if request[0] not in READ_METHODS]
-            assert writes == [], f"EFS write requests in check mode: {writes}"
+        if check or all(task.get("check_mode") for task in tasks):
+            assert self.writes()[writes_before:] == [], "write calls in check mode"
         return results
 
     def module(self, name: str, *, check: bool = False, ignore_errors: bool = False, **args: Any) -> TaskResult:

@@ -4,35 +4,17 @@ Unlike amazon.aws.cloudwatchlogs_log_group, check mode must make no write call (
 every check-mode run, from the emulator's call log) and must report retention, KMS key and tag changes in a diff.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from tests.ansible_modules.playbook import PlaybookRunner
-from tests.support.moto_server import MotoServer, running_moto_server
+from tests.support.moto_server import MotoServer
 
 MODULE = "dagster_ecs.aws.cloudwatch_log_group"
 NAME = "/dagster-ecs-test/webserver"
 KEY = "arn:aws:kms:ap-southeast-2:123456789012:key/11111111-2222-3333-4444-555555555555"
-
-
-@pytest.fixture(scope="module")
-def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    """The project's emulator (with its CloudWatch Logs corrections and call log), not the EFS-only server."""
-    with running_moto_server(tmp_path_factory.mktemp("moto-logs")) as server:
-        yield server
-
-
-@pytest.fixture
-def playbook(aws: MotoServer, tmp_path: Path) -> PlaybookRunner:
-    def requests() -> list[tuple[str, str]]:
-        # PlaybookRunner treats every method but GET/HEAD as a write.
-        return [("POST" if call.write else "GET", call.action) for call in aws.calls()]
-
-    return PlaybookRunner(env=aws.env(), work_dir=tmp_path, efs_requests=requests)
 
 
 @pytest.fixture

@@ -1,15 +1,13 @@
 """dagster_ecs.aws.ecr_repository_tags and ecr_repository_info run by ansible-playbook against the emulator."""
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from tests.ansible_modules.playbook import PlaybookRunner
-from tests.support.moto_server import MotoServer, running_moto_server
+from tests.support.moto_server import MotoServer
 
 NAME = "dagster-ecs-test/dagster"
 LIFECYCLE = {
@@ -22,21 +20,6 @@ LIFECYCLE = {
         }
     ]
 }
-
-
-@pytest.fixture(scope="module")
-def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    """The project's emulator (with its call log), not the EFS-only server of this directory's conftest."""
-    with running_moto_server(tmp_path_factory.mktemp("moto-ecr")) as server:
-        yield server
-
-
-@pytest.fixture
-def playbook(aws: MotoServer, tmp_path: Path) -> PlaybookRunner:
-    def requests() -> list[tuple[str, str]]:
-        return [("POST" if call.write else "GET", call.action) for call in aws.calls()]
-
-    return PlaybookRunner(env=aws.env(), work_dir=tmp_path, efs_requests=requests)
 
 
 @pytest.fixture

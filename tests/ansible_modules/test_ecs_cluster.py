@@ -4,12 +4,9 @@ from typing import Any
 
 import boto3
 
-from tests.ansible_modules import ecs_support
-from tests.ansible_modules.ecs_support import EmulatorPlaybook, task
+from tests.ansible_modules.playbook import PlaybookRunner, task
 
 # The emulator with every correction, and a runner that refuses write calls in check mode.
-moto_server = ecs_support.moto_server
-playbook = ecs_support.playbook
 
 MODULE = "dagster_ecs.aws.ecs_cluster"
 
@@ -25,7 +22,7 @@ def spec(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def test_cluster_is_created_once_and_drift_is_reported_then_repaired(playbook: EmulatorPlaybook):
+def test_cluster_is_created_once_and_drift_is_reported_then_repaired(playbook: PlaybookRunner):
     ecs: Any = boto3.client("ecs")
     created, again = playbook.run([task(MODULE, spec()), task(MODULE, spec())])
     assert created["changed"] is True

@@ -5,13 +5,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.ansible_modules import ecs_support
-from tests.ansible_modules.ecs_support import EmulatorPlaybook, task
 from tests.ansible_modules.network import Network, make_network
+from tests.ansible_modules.playbook import PlaybookRunner, task
 
 # The emulator with every correction, and a runner that refuses write calls in check mode.
-moto_server = ecs_support.moto_server
-playbook = ecs_support.playbook
 
 MODULE = "dagster_ecs.aws.ecs_service"
 CLUSTER = "svc-test"
@@ -20,7 +17,7 @@ TARGET_GROUP = "arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:targetg
 
 
 @pytest.fixture
-def setup(playbook: EmulatorPlaybook) -> Network:
+def setup(playbook: PlaybookRunner) -> Network:
     ecs: Any = boto3.client("ecs")
     ecs.create_cluster(
         clusterName=CLUSTER,
@@ -65,9 +62,7 @@ def described(ecs: Any) -> dict[str, Any]:
     return service
 
 
-def test_service_is_created_with_every_setting_and_second_run_changes_nothing(
-    playbook: EmulatorPlaybook, setup: Network
-):
+def test_service_is_created_with_every_setting_and_second_run_changes_nothing(playbook: PlaybookRunner, setup: Network):
     ecs: Any = boto3.client("ecs")
     [predicted] = playbook.run([task(MODULE, spec(setup))], check=True)
     assert (predicted["changed"], predicted["service"]) == (True, {})
@@ -91,7 +86,7 @@ def test_service_is_created_with_every_setting_and_second_run_changes_nothing(
     assert service["tags"] == [{"key": "Project", "value": "dagster-ecs"}]
 
 
-def test_out_of_band_changes_are_reported_in_check_mode_and_repaired(playbook: EmulatorPlaybook, setup: Network):
+def test_out_of_band_changes_are_reported_in_check_mode_and_repaired(playbook: PlaybookRunner, setup: Network):
     ecs: Any = boto3.client("ecs")
     playbook.run([task(MODULE, spec(setup))])
     ecs.update_service(
@@ -132,7 +127,7 @@ def test_out_of_band_changes_are_reported_in_check_mode_and_repaired(playbook: E
     assert service["enableExecuteCommand"] is False
 
 
-def test_task_definition_load_balancers_and_registries_update_in_place(playbook: EmulatorPlaybook, setup: Network):
+def test_task_definition_load_balancers_and_registries_update_in_place(playbook: PlaybookRunner, setup: Network):
     ecs: Any = boto3.client("ecs")
     playbook.run([task(MODULE, spec(setup))])
     arn = described(ecs)["serviceArn"]
@@ -153,13 +148,13 @@ def test_task_definition_load_balancers_and_registries_update_in_place(playbook:
     assert {t["key"]: t["value"] for t in service["tags"]} == {"Project": "dagster-ecs", "Environment": "test"}
 
 
-def test_a_family_without_revision_resolves_to_the_latest(playbook: EmulatorPlaybook, setup: Network):
+def test_a_family_without_revision_resolves_to_the_latest(playbook: PlaybookRunner, setup: Network):
     first, again = playbook.run([task(MODULE, spec(setup, task_definition="web")), task(MODULE, spec(setup))])
     assert first["service"]["task_definition"].endswith("task-definition/web:2")
     assert again["changed"] is True  # web:1 is older than the latest, web:2
 
 
-def test_settings_aws_cannot_update_need_force_replace(playbook: EmulatorPlaybook, setup: Network):
+def test_settings_aws_cannot_update_need_force_replace(playbook: PlaybookRunner, setup: Network):
     playbook.run([task(MODULE, spec(setup))])
     on_fargate = spec(setup, launch_type="FARGATE")
     del on_fargate["capacity_provider_strategy"]
@@ -176,7 +171,7 @@ def test_settings_aws_cannot_update_need_force_replace(playbook: EmulatorPlayboo
     assert described(boto3.client("ecs"))["launchType"] == "FARGATE"
 
 
-def test_absent_scales_to_zero_and_deletes(playbook: EmulatorPlaybook, setup: Network):
+def test_absent_scales_to_zero_and_deletes(playbook: PlaybookRunner, setup: Network):
     ecs: Any = boto3.client("ecs")
     playbook.run([task(MODULE, spec(setup))])
     gone = {"name": "web", "cluster": CLUSTER, "state": "absent"}
@@ -188,7 +183,7 @@ def test_absent_scales_to_zero_and_deletes(playbook: EmulatorPlaybook, setup: Ne
     assert (service["status"], service["desiredCount"]) == ("INACTIVE", 0)
 
 
-def test_absent_with_require_tags_leaves_a_service_it_did_not_create(playbook: EmulatorPlaybook, setup: Network):
+def test_absent_with_require_tags_leaves_a_service_it_did_not_create(playbook: PlaybookRunner, setup: Network):
     ecs: Any = boto3.client("ecs")
     playbook.run([task(MODULE, spec(setup, tags={"Project": "someone-else"}))])
     gone = {"name": "web", "cluster": CLUSTER, "state": "absent", "require_tags": {"Project": "dagster-ecs"}}

@@ -6,12 +6,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.ansible_modules import ecs_support
-from tests.ansible_modules.ecs_support import EmulatorPlaybook, task
+from tests.ansible_modules.playbook import PlaybookRunner, task
 
 # The emulator with every correction, and a runner that refuses write calls in check mode.
-moto_server = ecs_support.moto_server
-playbook = ecs_support.playbook
 
 MODULE = "dagster_ecs.aws.ecs_task_definition"
 ACCOUNT = "123456789012"
@@ -56,7 +53,7 @@ def spec(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def ecs(playbook: EmulatorPlaybook) -> Any:
+def ecs(playbook: PlaybookRunner) -> Any:
     return boto3.client("ecs")
 
 
@@ -64,7 +61,7 @@ def active_revisions(ecs: Any) -> list[str]:
     return ecs.list_task_definitions(familyPrefix="dagster-code-main")["taskDefinitionArns"]
 
 
-def test_registers_once_and_predicts_the_revision_in_check_mode(playbook: EmulatorPlaybook, ecs: Any):
+def test_registers_once_and_predicts_the_revision_in_check_mode(playbook: PlaybookRunner, ecs: Any):
     [predicted] = playbook.run([task(MODULE, spec())], check=True)
     assert predicted["changed"] is True
     assert predicted["family_revision"] == "dagster-code-main:1"
@@ -86,7 +83,7 @@ def test_registers_once_and_predicts_the_revision_in_check_mode(playbook: Emulat
     assert {t["key"]: t["value"] for t in described["tags"]} == {"Project": "dagster-ecs", "Repository": "main"}
 
 
-def test_defaults_aws_fills_in_and_ordering_are_not_differences(playbook: EmulatorPlaybook, ecs: Any):
+def test_defaults_aws_fills_in_and_ordering_are_not_differences(playbook: PlaybookRunner, ecs: Any):
     playbook.run([task(MODULE, spec())])
     same = spec(cpu="0.25 vCPU", memory="0.5 GB")
     container = same["container_definitions"][0]
@@ -110,7 +107,7 @@ def test_defaults_aws_fills_in_and_ordering_are_not_differences(playbook: Emulat
     ],
 )
 def test_every_task_level_change_registers_a_revision(
-    playbook: EmulatorPlaybook, ecs: Any, change: dict[str, Any], field: str
+    playbook: PlaybookRunner, ecs: Any, change: dict[str, Any], field: str
 ):
     playbook.run([task(MODULE, spec())])
     writes = playbook.write_count()
@@ -145,13 +142,13 @@ def container_change(edit: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("edit", ["secret", "environment", "image", "access_point", "transit_encryption"])
-def test_container_and_volume_changes_register_a_revision(playbook: EmulatorPlaybook, edit: str):
+def test_container_and_volume_changes_register_a_revision(playbook: PlaybookRunner, edit: str):
     playbook.run([task(MODULE, spec())])
     [changed] = playbook.run([task(MODULE, container_change(edit))])
     assert (changed["changed"], changed["family_revision"]) == (True, "dagster-code-main:2")
 
 
-def test_tags_change_in_place_and_old_revisions_can_be_deregistered(playbook: EmulatorPlaybook, ecs: Any):
+def test_tags_change_in_place_and_old_revisions_can_be_deregistered(playbook: PlaybookRunner, ecs: Any):
     playbook.run([task(MODULE, spec()), task(MODULE, spec(cpu="512"))])
     retagged = spec(cpu="512", tags={"Project": "dagster-ecs"}, deregister_old_revisions=True)
     [checked] = playbook.run([task(MODULE, retagged)], check=True)
@@ -165,7 +162,7 @@ def test_tags_change_in_place_and_old_revisions_can_be_deregistered(playbook: Em
     assert [arn.rsplit(":", 1)[1] for arn in active_revisions(ecs)] == ["2"]
 
 
-def test_absent_deregisters_every_active_revision(playbook: EmulatorPlaybook, ecs: Any):
+def test_absent_deregisters_every_active_revision(playbook: PlaybookRunner, ecs: Any):
     playbook.run([task(MODULE, spec()), task(MODULE, spec(cpu="512"))])
     gone = {"family": "dagster-code-main", "state": "absent"}
     [checked] = playbook.run([task(MODULE, gone)], check=True)
@@ -176,7 +173,7 @@ def test_absent_deregisters_every_active_revision(playbook: EmulatorPlaybook, ec
     assert active_revisions(ecs) == []
 
 
-def test_a_missing_container_definition_list_fails_with_its_name(playbook: EmulatorPlaybook):
+def test_a_missing_container_definition_list_fails_with_its_name(playbook: PlaybookRunner):
     args = copy.deepcopy(spec())
     del args["container_definitions"]
     [failed] = playbook.run([task(MODULE, args, ignore_errors=True)])

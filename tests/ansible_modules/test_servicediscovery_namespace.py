@@ -4,17 +4,14 @@ from typing import Any
 
 import boto3
 
-from tests.ansible_modules import ecs_support
-from tests.ansible_modules.ecs_support import EmulatorPlaybook, task
+from tests.ansible_modules.playbook import PlaybookRunner, task
 
 # The emulator with every correction, and a runner that refuses write calls in check mode.
-moto_server = ecs_support.moto_server
-playbook = ecs_support.playbook
 
 MODULE = "dagster_ecs.aws.servicediscovery_namespace"
 
 
-def test_namespace_in_the_vpc_is_created_once_updated_in_place_and_deleted(playbook: EmulatorPlaybook):
+def test_namespace_in_the_vpc_is_created_once_updated_in_place_and_deleted(playbook: PlaybookRunner):
     vpc_id = boto3.client("ec2").create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
     sd: Any = boto3.client("servicediscovery")
     args = {"name": "dagster-test.local", "vpc_id": vpc_id, "description": "code servers", "tags": {"Project": "p"}}
@@ -50,7 +47,7 @@ def test_namespace_in_the_vpc_is_created_once_updated_in_place_and_deleted(playb
     assert sd.list_namespaces()["Namespaces"] == []
 
 
-def test_a_namespace_of_the_same_name_in_another_vpc_is_not_this_one(playbook: EmulatorPlaybook):
+def test_a_namespace_of_the_same_name_in_another_vpc_is_not_this_one(playbook: PlaybookRunner):
     ec2: Any = boto3.client("ec2")
     first, second = (ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"] for n in (31, 32))
     a, b = playbook.run(

@@ -5,18 +5,15 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.ansible_modules import ecs_support
-from tests.ansible_modules.ecs_support import EmulatorPlaybook, task
+from tests.ansible_modules.playbook import PlaybookRunner, task
 
 # The emulator with every correction, and a runner that refuses write calls in check mode.
-moto_server = ecs_support.moto_server
-playbook = ecs_support.playbook
 
 MODULE = "dagster_ecs.aws.servicediscovery_service"
 
 
 @pytest.fixture
-def namespace_id(playbook: EmulatorPlaybook) -> str:
+def namespace_id(playbook: PlaybookRunner) -> str:
     vpc_id = boto3.client("ec2").create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
     sd: Any = boto3.client("servicediscovery")
     operation_id = sd.create_private_dns_namespace(Name="svc-test.local", Vpc=vpc_id)["OperationId"]
@@ -24,7 +21,7 @@ def namespace_id(playbook: EmulatorPlaybook) -> str:
 
 
 def test_service_records_update_in_place_and_immutable_settings_need_force_replace(
-    playbook: EmulatorPlaybook, namespace_id: str
+    playbook: PlaybookRunner, namespace_id: str
 ):
     sd: Any = boto3.client("servicediscovery")
     args = {"name": "main", "namespace_id": namespace_id, "tags": {"Repository": "main"}}
