@@ -41,7 +41,9 @@ def leftovers() -> dict[str, list[str]]:
         ],
         "nat_gateways": nat_gateways,
         "elastic_ips": [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]],
-        "vpc_endpoints": [e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]],
+        "vpc_endpoints": [
+            e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["State"].lower() not in gone
+        ],
         "buckets": [b["Name"] for b in s3.list_buckets()["Buckets"]],
         "ecr_repositories": [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]],
         "log_groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]],
