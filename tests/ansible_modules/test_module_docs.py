@@ -61,3 +61,20 @@ def test_documentation_matches_argument_spec(name: str, monkeypatch: pytest.Monk
     assert isinstance(yaml.safe_load(module.EXAMPLES), list)
     returned = yaml.safe_load(module.RETURN)
     assert all("description" in value and "type" in value for value in returned.values())
+
+
+ALL_MODULES = sorted(
+    p.stem for p in (COLLECTIONS_PATH / "ansible_collections/dagster_ecs/aws/plugins/modules").glob("*.py")
+)
+
+
+@pytest.mark.parametrize("name", ALL_MODULES)
+def test_every_module_documents_itself_in_valid_yaml(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ansible-doc and ansible-lint parse: a module whose docs are not YAML cannot be looked up."""
+    module = load(name, monkeypatch)
+    documentation = yaml.safe_load(module.DOCUMENTATION)
+    assert documentation["module"] == name
+    assert documentation["short_description"]
+    assert all(option.get("description") for option in documentation.get("options", {}).values())
+    assert isinstance(yaml.safe_load(module.EXAMPLES), list)
+    assert isinstance(yaml.safe_load(module.RETURN), dict)

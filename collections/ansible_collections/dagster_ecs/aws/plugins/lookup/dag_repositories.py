@@ -31,13 +31,14 @@ _raw:
 """
 
 from pathlib import Path
+from typing import Any
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 
 class LookupModule(LookupBase):
-    def run(self, terms, variables=None, **kwargs):
+    def run(self, terms: list[str], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
         try:
             from dagster_ecs.discovery import discover_repositories
         except ImportError as error:

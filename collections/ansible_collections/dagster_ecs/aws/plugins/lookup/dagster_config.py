@@ -123,11 +123,11 @@ _raw:
   elements: str
 """
 
-from collections.abc import Sequence  # noqa: E402 - Ansible reads the documentation strings above first
-from typing import Any  # noqa: E402
+from collections.abc import Sequence
+from typing import Any
 
-from ansible.errors import AnsibleLookupError  # noqa: E402
-from ansible.plugins.lookup import LookupBase  # noqa: E402
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
 
 INSTANCE_REQUIRED = ("region", "cluster", "subnets", "security_groups", "bucket", "database_secret_arn")
 INSTANCE_OPTIONAL = (
