@@ -192,11 +192,6 @@ options:
     description: Seconds to wait.
     type: int
     default: 600
-  require_tags:
-    description:
-      - With O(state=absent), delete only when the resource carries every one of these tags; otherwise leave it
-        alone and warn. Protects resources the playbook did not create.
-    type: dict
   tags:
     description: Tags of the service. Unset leaves them alone.
     type: dict
@@ -206,6 +201,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - dagster_ecs.aws.require_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

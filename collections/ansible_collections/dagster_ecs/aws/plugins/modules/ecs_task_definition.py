@@ -82,11 +82,6 @@ options:
       - Running tasks and services keep working; new tasks can no longer be started from those revisions.
     type: bool
     default: false
-  require_tags:
-    description:
-      - With O(state=absent), delete only when the resource carries every one of these tags; otherwise leave it
-        alone and warn. Protects resources the playbook did not create.
-    type: dict
   tags:
     description: Tags of the revision. Unset leaves them alone.
     type: dict
@@ -96,6 +91,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - dagster_ecs.aws.require_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

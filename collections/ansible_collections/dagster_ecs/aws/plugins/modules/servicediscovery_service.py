@@ -67,11 +67,6 @@ options:
     description: Seconds to wait for an asynchronous operation.
     type: int
     default: 300
-  require_tags:
-    description:
-      - With O(state=absent), delete only when the resource carries every one of these tags; otherwise leave it
-        alone and warn. Protects resources the playbook did not create.
-    type: dict
   tags:
     description: Tags of the service. Unset leaves them alone.
     type: dict
@@ -81,6 +76,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - dagster_ecs.aws.require_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
