@@ -3,6 +3,9 @@
 Workspaces and code servers point at this module with the repository as the attribute
 (`dagster code-server start -m dagster_ecs.location -a <repo>`), so adding a DAG file or a repository never
 needs a hand-written entry point. `repo-2` works as an attribute because it is looked up by name.
+
+A repository published as releases (`dagster_ecs.publish`: `<repo>/current -> releases/<id>`) is served from
+the release `current` points to when the code is loaded; a plain checkout (`dags/<repo>/*.py`) is served as is.
 """
 
 import functools
@@ -12,6 +15,7 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from dagster import Definitions
@@ -22,10 +26,11 @@ from dagster_ecs.names import InvalidNameError, python_identifier, validate_repo
 from dagster_ecs.settings import settings_from_env
 
 DAGS_DIR_ENV = "DAGSTER_ECS_DAGS_DIR"
+CURRENT_RELEASE = "current"
 
 
 class RepositoryLoadError(ImportError):
-    """A DAG file of the repository could not be imported; the message names the file."""
+    """A DAG file of the repository could not be imported; the message names the file (and `.path` is it)."""
 
 
 def dags_dir() -> Path:
@@ -33,8 +38,27 @@ def dags_dir() -> Path:
     return Path(os.environ.get(DAGS_DIR_ENV) or Path.cwd() / "dags").resolve()
 
 
-def load_repository(repository: str, directory: Path) -> Definitions:
-    """Import every DAG file of `directory` afresh and merge their Definitions into the repository's location."""
+def served_directory(repository: str, root: Path | None = None) -> Path:
+    """The directory a repository's code is loaded from: its live release when published, else itself.
+
+    `current` is resolved here, at load time, so each reload of a code server loads the release that is live
+    then, and a publish switching `current` halfway through a load cannot mix two releases.
+    """
+    directory = (root if root is not None else dags_dir()) / repository
+    current = directory / CURRENT_RELEASE
+    if not current.is_symlink() and not current.exists():
+        return directory
+    try:
+        return current.resolve(strict=True)
+    except OSError as error:
+        raise RepositoryLoadError(f"repository {repository!r}: {current} does not lead to a release: {error}") from None
+
+
+def load_repository(repository: str, directory: Path, include: Callable[[Path], bool] | None = None) -> Definitions:
+    """Import every DAG file of `directory` afresh and merge their Definitions into the repository's location.
+
+    `include` leaves out DAG files it returns False for (the publish preflight skips files that are not published).
+    """
     validate_repository_name(repository)
     if not directory.is_dir():
         raise RepositoryLoadError(f"repository {repository!r} has no directory at {directory}")
@@ -42,11 +66,14 @@ def load_repository(repository: str, directory: Path) -> Definitions:
     found: dict[int, Definitions] = {}
     with loading_repository(repository):
         for path in dag_files(directory):
+            if include is not None and not include(path):
+                continue
             try:
                 module = importlib.import_module(f"{package}.{path.stem}")
             except Exception as error:
                 raise RepositoryLoadError(
-                    f"repository {repository!r}: {path} failed to load: {type(error).__name__}: {error}"
+                    f"repository {repository!r}: {path} failed to load: {type(error).__name__}: {error}",
+                    path=str(path),
                 ) from error
             for value in vars(module).values():
                 if isinstance(value, Definitions):
@@ -74,7 +101,7 @@ def _fresh_repository_package(repository: str, directory: Path) -> str:
 
 @functools.cache
 def _served_repository(repository: str) -> Definitions:
-    return load_repository(repository, dags_dir() / repository)
+    return load_repository(repository, served_directory(repository))
 
 
 def __getattr__(name: str) -> Definitions:
