@@ -156,16 +156,12 @@ def apply_release(
             return ApplyResult(changed=False, release=live, previous=live, changes=changes)
         release = _new_release_id(target, manifest)
         staging = target / f"{STAGING_PREFIX}{release}-{secrets.token_hex(4)}"
-        staging.mkdir(mode=DIRECTORY_MODE)
-        _checkpoint()
-        live_dir = None if live is None else target / RELEASES_DIR / live
-        transferred, directories = _assemble(staging, manifest, live_dir, old, blobs)
-        _write_record(staging / MANIFEST_FILE, manifest.to_json())
-        _write_record(staging / RELEASE_FILE, json.dumps({"release": release, "previous": live}, sort_keys=True))
-        # Deepest first; file contents were fsynced as they were written, hard links need only their directory.
-        for directory in sorted(directories, key=lambda p: len(p.parts), reverse=True):
-            _fsync_directory(directory)
-        _checkpoint()
+        try:
+            transferred = _stage(staging, release, manifest, target, live, old, blobs)
+        except BaseException:
+            # A failed publish leaves nothing behind (a killed one leaves staging to the next publish's cleanup).
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         (target / RELEASES_DIR).mkdir(mode=DIRECTORY_MODE, exist_ok=True)
         os.rename(staging, target / RELEASES_DIR / release)
         _fsync_directory(target / RELEASES_DIR)
@@ -216,6 +212,29 @@ def verify_release(target: Path, release: str | None = None) -> Manifest:
 
 
 # --- assembling ----------------------------------------------------------------------------------------------
+
+
+def _stage(
+    staging: Path,
+    release: str,
+    manifest: Manifest,
+    target: Path,
+    live: str | None,
+    old: Manifest | None,
+    blobs: BlobSource,
+) -> tuple[str, ...]:
+    """Build the complete release in `staging`, durably; returns the paths read from `blobs`."""
+    staging.mkdir(mode=DIRECTORY_MODE)
+    _checkpoint()
+    live_dir = None if live is None else target / RELEASES_DIR / live
+    transferred, directories = _assemble(staging, manifest, live_dir, old, blobs)
+    _write_record(staging / MANIFEST_FILE, manifest.to_json())
+    _write_record(staging / RELEASE_FILE, json.dumps({"release": release, "previous": live}, sort_keys=True))
+    # Deepest first; file contents were fsynced as they were written, hard links need only their directory.
+    for directory in sorted(directories, key=lambda p: len(p.parts), reverse=True):
+        _fsync_directory(directory)
+    _checkpoint()
+    return transferred
 
 
 def _assemble(
