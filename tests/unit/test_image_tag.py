@@ -183,6 +183,10 @@ def test_a_shallow_clone_that_cannot_see_the_last_input_change_is_refused(checko
     shallow = clone(checkout, tmp_path / "shallow", "--depth", "1")
     with pytest.raises(ImageTagError, match="fetch-depth: 0"):
         tag_of(shallow)
+    # Where nothing is published (inventory/local), a shallow clone may still name its image, saying so.
+    lenient = content_tag(shallow, Path("docker/Dockerfile"), allow_shallow=True)
+    assert lenient.shallow is True
+    assert lenient.digest == tag_of(checkout).digest
 
 
 def test_a_shallow_clone_that_sees_the_last_input_change_gives_the_full_clone_tag(

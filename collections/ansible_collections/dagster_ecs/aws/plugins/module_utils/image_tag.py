@@ -56,6 +56,8 @@ class ContentTag:
     dirty: bool
     files: tuple[str, ...]
     dirty_paths: tuple[str, ...]
+    # The checkout is a shallow clone cut before the inputs last changed: another clone may name another commit.
+    shallow: bool = False
 
 
 # ---------------------------------------------------------------------------------------------- .dockerignore
@@ -344,28 +346,37 @@ def _head_inputs(
     return inputs_digest(entries, contents[dockerfile_blob], ignore_text, build_args), entries
 
 
-def _last_commit(checkout: _Checkout, context: Path, pathspecs: list[str]) -> str:
-    """The last commit that changed any of `pathspecs` (relative to the context), or HEAD when none did."""
+SHALLOW_MESSAGE = (
+    "{root} is a shallow clone whose history ends before the build inputs last changed: fetch the full history "
+    "(git fetch --unshallow; in GitHub Actions, actions/checkout with fetch-depth: 0) so every clone names the "
+    "image after the same commit"
+)
+
+
+def _last_commit(context: Path, pathspecs: list[str]) -> tuple[str, bool]:
+    """The last commit that changed any of `pathspecs` (relative to the context), or HEAD when none did; and
+    whether that commit is a shallow clone's boundary, whose own changes git cannot know (it has no parent)."""
     commit = _git(context, "--literal-pathspecs", "log", "-1", "--format=%H", "HEAD", "--", *pathspecs).decode()
     commit = commit or _git(context, "rev-parse", "HEAD").decode()
-    if _git(context, "rev-parse", "--is-shallow-repository").decode() == "true":
-        shallow_file = Path(_git(context, "rev-parse", "--git-path", "shallow").decode())
-        shallow_file = shallow_file if shallow_file.is_absolute() else context / shallow_file
-        boundary = set(shallow_file.read_text().split()) if shallow_file.exists() else set()
-        if commit in boundary:
-            raise ImageTagError(
-                f"{checkout.root} is a shallow clone whose history ends before the build inputs last changed: "
-                "fetch the full history (git fetch --unshallow; in GitHub Actions, actions/checkout with "
-                "fetch-depth: 0) so every clone names the image after the same commit"
-            )
-    return commit
+    if _git(context, "rev-parse", "--is-shallow-repository").decode() != "true":
+        return commit, False
+    shallow_file = Path(_git(context, "rev-parse", "--git-path", "shallow").decode())
+    shallow_file = shallow_file if shallow_file.is_absolute() else context / shallow_file
+    boundary = set(shallow_file.read_text().split()) if shallow_file.exists() else set()
+    return commit, commit in boundary
 
 
 # ---------------------------------------------------------------------------------------------- the tag
 
 
-def content_tag(context: Path, dockerfile: Path, build_args: Mapping[str, str] | None = None) -> ContentTag:
-    """The content tag of the image `dockerfile` builds from `context` (a directory in a git checkout)."""
+def content_tag(
+    context: Path, dockerfile: Path, build_args: Mapping[str, str] | None = None, *, allow_shallow: bool = False
+) -> ContentTag:
+    """The content tag of the image `dockerfile` builds from `context` (a directory in a git checkout).
+
+    A shallow clone that cannot see the commit that last changed the inputs raises ImageTagError, unless
+    `allow_shallow` (then the result says `shallow` and names the oldest commit it has).
+    """
     context = context.resolve()
     dockerfile = (context / dockerfile).resolve()
     build_args = dict(build_args or {})
@@ -407,7 +418,9 @@ def content_tag(context: Path, dockerfile: Path, build_args: Mapping[str, str] |
     pathspecs = [*top_level, IGNORE_FILE]
     if dockerfile_in_repo is not None:
         pathspecs.append(os.path.relpath(checkout.root / dockerfile_in_repo, context))
-    commit = _last_commit(checkout, context, pathspecs)
+    commit, shallow = _last_commit(context, pathspecs)
+    if shallow and not allow_shallow:
+        raise ImageTagError(SHALLOW_MESSAGE.format(root=checkout.root))
 
     tag = f"{commit[:COMMIT_LENGTH]}-{digest[:DIGEST_LENGTH]}" + ("-dirty" if dirty else "")
     return ContentTag(
@@ -417,4 +430,5 @@ def content_tag(context: Path, dockerfile: Path, build_args: Mapping[str, str] |
         dirty=dirty,
         files=tuple(sorted(entries)),
         dirty_paths=tuple(dirty_paths),
+        shallow=shallow,
     )
