@@ -4,11 +4,12 @@
     s3://<bucket>/deployments/<repo>/manifests/<digest>.json   a manifest to apply
     s3://<bucket>/deployments/<repo>/live.json                 the live release's manifest, written after the switch
 
-Blobs are uploaded only when S3 does not have them yet, with their sha256 as S3's checksum, so S3 itself
-refuses a file that changed between hashing and uploading.
+Blobs are uploaded only when S3 does not have them yet, each checked against its manifest entry first and
+sent with its sha256 as S3's checksum.
 """
 
 import base64
+import hashlib
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -97,15 +98,17 @@ def _exists(client: Any, bucket: str, key: str) -> bool:
 
 
 def _upload_blob(client: Any, bucket: str, repository: str, source: Path, entry: FileEntry) -> None:
-    from botocore.exceptions import ClientError
+    """Upload one file, after checking it still has the content the manifest names.
 
-    checksum = base64.b64encode(bytes.fromhex(entry.sha256)).decode()
-    with (source / entry.path).open("rb") as body:
-        try:
-            client.put_object(Bucket=bucket, Key=blob_key(repository, entry.sha256), Body=body, ChecksumSHA256=checksum)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("BadDigest", "InvalidRequest"):
-                raise IntegrityError(
-                    f"{entry.path}: S3 refused the upload ({error}); the file changed while publishing, publish again"
-                ) from None
-            raise
+    Read whole: DAG repositories hold code and small data files, and a second read for the upload could see
+    another edit. The sha256 also goes to S3 as the object's checksum, so S3 refuses bytes damaged in transit.
+    """
+    data = (source / entry.path).read_bytes()
+    digest = hashlib.sha256(data)
+    if digest.hexdigest() != entry.sha256:
+        raise IntegrityError(
+            f"{source / entry.path}: content changed since the manifest was built (sha256 {digest.hexdigest()}, "
+            f"manifest {entry.sha256}); publish again"
+        )
+    checksum = base64.b64encode(digest.digest()).decode()
+    client.put_object(Bucket=bucket, Key=blob_key(repository, entry.sha256), Body=data, ChecksumSHA256=checksum)
