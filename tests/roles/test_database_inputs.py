@@ -1,19 +1,13 @@
 """The database role's interface: bad input fails before any AWS call, naming the variable; --check on an empty
 account makes no write call and leaves the outputs empty."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.roles.runner import checked, rejection
 from tests.support.moto_server import MotoServer
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 
 # Valid input: each bad-input case changes one variable.
 VALID: dict[str, Any] = {
@@ -26,58 +20,10 @@ VALID: dict[str, Any] = {
 OUTPUTS = ["database_endpoint", "database_port", "database_name", "database_username", "database_secret_arn"]
 
 
-def run_role(tmp_path: Path, env: dict[str, str], role_vars: dict[str, Any], *, check: bool = False) -> dict[str, Any]:
-    """Apply the role to localhost with `role_vars` as play variables; return returncode and the task results."""
-    play = {
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": role_vars,
-        "roles": ["database"],
-        "post_tasks": [
-            {
-                "name": "Show the outputs",
-                "ansible.builtin.debug": {"msg": {name: f"{{{{ {name} }}}}" for name in OUTPUTS}},
-            }
-        ],
-    }
-    playbook = tmp_path / "playbook.yml"
-    playbook.write_text(json.dumps([play]))  # JSON is YAML
-    config = tmp_path / "ansible.cfg"
-    config.write_text("")
-    command = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), *(["--check", "--diff"] if check else [])]
-    completed = subprocess.run(
-        command,
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            **env,
-            "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
-            "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-            "ANSIBLE_CONFIG": str(
-                config
-            ),  # not the checkout's ansible.cfg: its profile_tasks callback would break the JSON
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_HOME": str(tmp_path / ".ansible"),
-            "ANSIBLE_NOCOLOR": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    try:
-        output = json.loads(completed.stdout)
-    except json.JSONDecodeError:
-        raise AssertionError(f"ansible-playbook printed no JSON:\n{completed.stdout}\n{completed.stderr}") from None
-    tasks = [task for play in output["plays"] for task in play["tasks"]]
-    return {
-        "rc": completed.returncode,
-        "results": {task["task"]["name"]: task["hosts"]["localhost"] for task in tasks},
-        "failures": [task["hosts"]["localhost"] for task in tasks if task["hosts"]["localhost"].get("failed")],
-    }
+# Prints the role's outputs after it ran, as the post_tasks of the play.
+SHOW_OUTPUTS = [
+    {"name": "Show the outputs", "ansible.builtin.debug": {"msg": {name: f"{{{{ {name} }}}}" for name in OUTPUTS}}}
+]
 
 
 BAD_INPUTS = [
@@ -105,30 +51,23 @@ BAD_INPUTS = [
 def test_bad_input_fails_before_any_aws_call(
     aws: MotoServer, tmp_path: Path, variable: str, value: Any, named: str
 ) -> None:
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), {**VALID, variable: value})
-    assert run["rc"] != 0, f"{variable}={value!r} was accepted"
-    [failure] = run["failures"]
+    failure = rejection(
+        aws, tmp_path, "database", {**VALID, variable: value}, accepted=f"{variable}={value!r} was accepted"
+    )
     assert named in failure["msg"], failure["msg"]
-    assert aws.calls()[calls_before:] == [], "the role called AWS before rejecting its input"
 
 
 def test_check_mode_on_an_empty_account_writes_nothing(aws: MotoServer, tmp_path: Path) -> None:
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), VALID, check=True)
-    assert run["rc"] == 0, run["failures"]
-    calls = aws.calls()[calls_before:]
-    assert calls, "the role made no AWS call: the same input the bad-input cases start from must pass validation"
-    assert [call for call in calls if call.write] == []
-    results = run["results"]
+    run = checked(aws, tmp_path, "database", VALID, post_tasks=SHOW_OUTPUTS)
+    assert run.calls, "the role made no AWS call: the same input the bad-input cases start from must pass validation"
     for task in (
         "Create or update the DB subnet group over the private subnets",
         "Report the parameter group to create",
         "Create or update the master secret",
         "Create or update the instance",
     ):
-        assert results[f"database : {task}"]["changed"], f"{task} did not report the creation"
-    assert results["Show the outputs"]["msg"] == {
+        assert run.result(f"database : {task}")["changed"], f"{task} did not report the creation"
+    assert run.result("Show the outputs")["msg"] == {
         "database_endpoint": "",
         "database_port": 5432,
         "database_name": "dagster",

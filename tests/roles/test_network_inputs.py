@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.roles.test_storage_inputs import run_role
+from tests.roles.runner import checked, rejection, run_role
 from tests.support.moto_server import MotoServer
 
 ACCOUNT = "123456789012"
@@ -108,32 +108,22 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
 def test_bad_input_fails_before_any_aws_call(
     aws: MotoServer, tmp_path: Path, role: str, changes: dict[str, Any], named: str
 ) -> None:
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, {**VALID[role], **changes})
-    assert run["rc"] != 0, f"{changes} was accepted"
-    [failure] = run["failures"]
+    failure = rejection(aws, tmp_path, role, {**VALID[role], **changes}, accepted=f"{changes} was accepted")
     assert named in failure["msg"], failure["msg"]
-    assert aws.calls()[calls_before:] == [], "the role called AWS before rejecting its input"
 
 
 def test_the_oidc_client_secret_never_appears_in_a_failure(aws: MotoServer, tmp_path: Path) -> None:
     changes = {**OIDC, "loadbalancer_oidc_client_secret_arn": "", "loadbalancer_oidc_client_secret": "s3cr3t-value"}
-    run = run_role(
-        tmp_path, aws.env(), "loadbalancer", {**VALID["loadbalancer"], **changes, "loadbalancer_vpc_id": "x"}
-    )
-    assert run["rc"] != 0
-    assert "s3cr3t-value" not in repr(run["failures"])
+    run = run_role(tmp_path, "loadbalancer", {**VALID["loadbalancer"], **changes, "loadbalancer_vpc_id": "x"}, aws=aws)
+    assert run.rc != 0
+    assert "s3cr3t-value" not in repr(run.failures)
 
 
 @pytest.mark.parametrize("role", ["network", "loadbalancer"])
 def test_a_missing_name_prefix_is_named(aws: MotoServer, tmp_path: Path, role: str) -> None:
     required = f"{role}_name_prefix"
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, {k: v for k, v in VALID[role].items() if k != required})
-    assert run["rc"] != 0
-    [failure] = run["failures"]
+    failure = rejection(aws, tmp_path, role, {k: v for k, v in VALID[role].items() if k != required})
     assert required in failure["msg"], failure["msg"]
-    assert aws.calls()[calls_before:] == []
 
 
 # Under --check on an empty account nothing exists yet: ids are empty; the VPC CIDR is the one it will get.
@@ -164,15 +154,11 @@ EXPECTED_OUTPUTS: dict[str, dict[str, Any]] = {
 def test_valid_input_under_check_reads_and_writes_nothing(
     aws: MotoServer, tmp_path: Path, role: str, changes: dict[str, Any]
 ) -> None:
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, {**VALID[role], **changes}, check=True)
-    assert run["rc"] == 0, run["failures"]
-    calls = aws.calls()[calls_before:]
-    assert calls, "valid input made no AWS call at all: the bad-input tests would prove nothing"
-    assert [call for call in calls if call.write] == []
+    run = checked(aws, tmp_path, role, {**VALID[role], **changes})
+    assert run.calls, "valid input made no AWS call at all: the bad-input tests would prove nothing"
     if changes.get("loadbalancer_enabled", True):
-        assert run["changed"], "check mode on an empty account reported nothing to create"
+        assert run.changed, "check mode on an empty account reported nothing to create"
     else:
-        assert run["changed"] == [], "a disabled load balancer on an empty account has nothing to remove"
+        assert run.changed == [], "a disabled load balancer on an empty account has nothing to remove"
     for name, value in EXPECTED_OUTPUTS[role].items():
-        assert run["facts"][name] == value, name
+        assert run.facts[name] == value, name

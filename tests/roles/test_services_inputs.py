@@ -1,19 +1,14 @@
 """The cluster and services roles' interfaces: bad input fails before any AWS call, naming the variable; valid
 input under --check on an empty account reads AWS, writes nothing and reports what it would create."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.roles.runner import checked, failure_message, rejection
 from tests.support.moto_server import MotoServer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 ACCOUNT = "123456789012"
 
 CLUSTER_VALID: dict[str, Any] = {
@@ -61,55 +56,6 @@ SERVICES_VALID: dict[str, Any] = {
 }
 
 
-def run_role(tmp_path: Path, env: dict[str, str], role: str, role_vars: dict[str, Any], *, check: bool = False) -> dict:
-    play = {"hosts": "localhost", "connection": "local", "gather_facts": False, "vars": role_vars, "roles": [role]}
-    playbook = tmp_path / "playbook.yml"
-    playbook.write_text(json.dumps([play]))  # JSON is YAML
-    config = tmp_path / "ansible.cfg"
-    config.write_text("")
-    command = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), *(["--check", "--diff"] if check else [])]
-    completed = subprocess.run(
-        command,
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            **env,
-            "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
-            "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-            "ANSIBLE_CONFIG": str(config),  # not the checkout's: its profile_tasks callback would break the JSON
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_HOME": str(tmp_path / ".ansible"),
-            "ANSIBLE_NOCOLOR": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    try:
-        output = json.loads(completed.stdout)
-    except json.JSONDecodeError:
-        raise AssertionError(f"ansible-playbook printed no JSON:\n{completed.stdout}\n{completed.stderr}") from None
-    tasks = [task for play in output["plays"] for task in play["tasks"]]
-    results: dict[str, list[dict[str, Any]]] = {}
-    for item in tasks:
-        # The callback names a role's task "<role> : <name>".
-        results.setdefault(item["task"]["name"].split(" : ", 1)[-1], []).append(item["hosts"]["localhost"])
-    return {
-        "rc": completed.returncode,
-        "results": results,
-        "failures": [task["hosts"]["localhost"] for task in tasks if task["hosts"]["localhost"].get("failed")],
-    }
-
-
-def failure_message(failure: dict[str, Any]) -> str:
-    """The message of a failed task; a failed loop carries it in its items."""
-    messages = [failure.get("msg", "")] + [item.get("msg", "") for item in failure.get("results", [])]
-    return " ".join(str(message) for message in messages)
-
-
 BAD_INPUTS = [
     ("cluster", "cluster_name_prefix", "Dagster_ECS", "cluster_name_prefix"),
     ("cluster", "cluster_vpc_id", "my-vpc", "cluster_vpc_id"),
@@ -144,12 +90,8 @@ def test_bad_input_fails_before_any_aws_call(
     aws: MotoServer, tmp_path: Path, role: str, variable: str, value: Any, named: str
 ) -> None:
     valid = CLUSTER_VALID if role == "cluster" else SERVICES_VALID
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, {**valid, variable: value})
-    assert run["rc"] != 0, f"{variable}={value!r} was accepted"
-    [failure] = run["failures"]
+    failure = rejection(aws, tmp_path, role, {**valid, variable: value}, accepted=f"{variable}={value!r} was accepted")
     assert named in failure_message(failure), failure
-    assert aws.calls()[calls_before:] == [], "the role called AWS before rejecting its input"
 
 
 def test_check_mode_before_the_upstream_roles_ran_reports_and_writes_nothing(aws: MotoServer, tmp_path: Path) -> None:
@@ -161,45 +103,31 @@ def test_check_mode_before_the_upstream_roles_ran_reports_and_writes_nothing(aws
         "services_repository_role_arns": {},
         "services_efs_access_points": {},
     }
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), "services", not_yet, check=True)
-    assert run["rc"] == 0, run["failures"]
-    [report] = run["results"][
-        "Report the services that would be created once the upstream resources exist (check mode only)"
-    ]
+    run = checked(aws, tmp_path, "services", not_yet)
+    report = run.result("Report the services that would be created once the upstream resources exist (check mode only)")
     assert report["changed"] is True
     for name in ("services_namespace_id", "services_execution_role_arn", "services_repository_role_arns.main"):
         assert name in report["msg"]
-    assert [call for call in aws.calls()[calls_before:] if call.write] == []
 
 
 def test_empty_upstream_outputs_fail_outside_check_mode(aws: MotoServer, tmp_path: Path) -> None:
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), "services", {**SERVICES_VALID, "services_namespace_id": ""})
-    assert run["rc"] != 0
-    [failure] = run["failures"]
+    failure = rejection(aws, tmp_path, "services", {**SERVICES_VALID, "services_namespace_id": ""})
     assert "services_namespace_id" in failure_message(failure)
-    assert aws.calls()[calls_before:] == []
 
 
 @pytest.mark.parametrize("role", ["cluster", "services"])
 def test_check_mode_on_an_empty_account_writes_nothing(aws: MotoServer, tmp_path: Path, role: str) -> None:
     valid = CLUSTER_VALID if role == "cluster" else SERVICES_VALID
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, valid, check=True)
-    assert run["rc"] == 0, run["failures"]
-    calls = aws.calls()[calls_before:]
-    assert calls, "the role made no AWS call: the input the bad-input cases start from must pass validation"
-    assert [call for call in calls if call.write] == []
-    results = run["results"]
+    run = checked(aws, tmp_path, role, valid)
+    assert run.calls, "the role made no AWS call: the input the bad-input cases start from must pass validation"
     if role == "cluster":
-        assert results["Create or update the ECS cluster"][0]["changed"] is True
-        assert results["Create or update the Cloud Map namespace of the code servers"][0]["changed"] is True
+        assert run.result("Create or update the ECS cluster")["changed"] is True
+        assert run.result("Create or update the Cloud Map namespace of the code servers")["changed"] is True
     else:
-        [code_servers] = results["Create or update the service of each code server"]
+        code_servers = run.result("Create or update the service of each code server")
         assert [item["changed"] for item in code_servers["results"]] == [True, True]
-        assert results["Create or update the webserver service"][0]["changed"] is True
-        [definitions] = results["Register the task definition of each code server"]
+        assert run.result("Create or update the webserver service")["changed"] is True
+        definitions = run.result("Register the task definition of each code server")
         assert [item["family_revision"] for item in definitions["results"]] == [
             "dagster-ecs-test-code-main:1",
             "dagster-ecs-test-code-repo-2:1",

@@ -2,19 +2,14 @@
 variable; valid input under --check on an empty account reads AWS, writes nothing and leaves the outputs as
 documented."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.roles.runner import checked, rejection
 from tests.support.moto_server import MotoServer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 ACCOUNT = "123456789012"
 PREFIX = "dagster-ecs-test"
 EFS = f"arn:aws:elasticfilesystem:ap-southeast-2:{ACCOUNT}"
@@ -40,58 +35,6 @@ VALID: dict[str, dict[str, Any]] = {
         },
     },
 }
-
-
-def run_role(
-    tmp_path: Path, env: dict[str, str], role: str, role_vars: dict[str, Any], *, check: bool = False
-) -> dict[str, Any]:
-    """Apply `role` to localhost with `role_vars` as play variables; return returncode, task results, facts."""
-    play = {
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": role_vars,
-        "roles": [role],
-    }
-    playbook = tmp_path / "playbook.yml"
-    playbook.write_text(json.dumps([play]))  # JSON is YAML
-    config = tmp_path / "ansible.cfg"
-    config.write_text("")  # not the checkout's ansible.cfg: its profile_tasks callback would break the JSON
-    command = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), *(["--check", "--diff"] if check else [])]
-    completed = subprocess.run(
-        command,
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            **env,
-            "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
-            "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-            "ANSIBLE_CONFIG": str(config),
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_HOME": str(tmp_path / ".ansible"),
-            "ANSIBLE_NOCOLOR": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    try:
-        output = json.loads(completed.stdout)
-    except json.JSONDecodeError:
-        raise AssertionError(f"ansible-playbook printed no JSON:\n{completed.stdout}\n{completed.stderr}") from None
-    tasks = [task for play in output["plays"] for task in play["tasks"]]
-    facts: dict[str, Any] = {}
-    for task in tasks:
-        facts.update(task["hosts"]["localhost"].get("ansible_facts", {}))
-    return {
-        "rc": completed.returncode,
-        "failures": [task["hosts"]["localhost"] for task in tasks if task["hosts"]["localhost"].get("failed")],
-        "changed": [task["task"]["name"] for task in tasks if task["hosts"]["localhost"].get("changed")],
-        "facts": facts,
-    }
 
 
 # (role, variable, bad value, text the failure must contain)
@@ -134,23 +77,17 @@ BAD_INPUTS: list[tuple[str, str, Any, str]] = [
 def test_bad_input_fails_before_any_aws_call(
     aws: MotoServer, tmp_path: Path, role: str, variable: str, value: Any, named: str
 ) -> None:
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, {**VALID[role], variable: value})
-    assert run["rc"] != 0, f"{variable}={value!r} was accepted"
-    [failure] = run["failures"]
+    failure = rejection(
+        aws, tmp_path, role, {**VALID[role], variable: value}, accepted=f"{variable}={value!r} was accepted"
+    )
     assert named in failure["msg"], failure["msg"]
-    assert aws.calls()[calls_before:] == [], "the role called AWS before rejecting its input"
 
 
 @pytest.mark.parametrize("role", ["storage", "registry", "logs", "iam"])
 def test_a_missing_required_variable_is_named(aws: MotoServer, tmp_path: Path, role: str) -> None:
     required = f"{role}_name_prefix"
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, {k: v for k, v in VALID[role].items() if k != required})
-    assert run["rc"] != 0
-    [failure] = run["failures"]
+    failure = rejection(aws, tmp_path, role, {k: v for k, v in VALID[role].items() if k != required})
     assert required in failure["msg"], failure["msg"]
-    assert aws.calls()[calls_before:] == []
 
 
 # The outputs under --check on an empty account: names that are deterministic are set, ARNs of what does not exist
@@ -176,31 +113,21 @@ EXPECTED_OUTPUTS = {
 
 @pytest.mark.parametrize("role", ["storage", "registry", "logs", "iam"])
 def test_valid_input_under_check_reads_and_writes_nothing(aws: MotoServer, tmp_path: Path, role: str) -> None:
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), role, VALID[role], check=True)
-    assert run["rc"] == 0, run["failures"]
-    calls = aws.calls()[calls_before:]
-    assert calls, "valid input made no AWS call at all: the bad-input tests would prove nothing"
-    assert [call for call in calls if call.write] == []
-    assert run["changed"], "check mode on an empty account reported nothing to create"
+    run = checked(aws, tmp_path, role, VALID[role])
+    assert run.calls, "valid input made no AWS call at all: the bad-input tests would prove nothing"
+    assert run.changed, "check mode on an empty account reported nothing to create"
     for name, value in EXPECTED_OUTPUTS[role].items():
-        assert run["facts"][name] == value, name
+        assert run.facts[name] == value, name
 
 
 def test_storage_bucket_name_can_be_given(aws: MotoServer, tmp_path: Path) -> None:
-    run = run_role(
-        tmp_path, aws.env(), "storage", {**VALID["storage"], "storage_bucket_name": "my.bucket-1"}, check=True
-    )
-    assert run["rc"] == 0, run["failures"]
-    assert run["facts"]["storage_bucket_name"] == "my.bucket-1"
-    assert run["facts"]["storage_bucket_arn"] == "arn:aws:s3:::my.bucket-1"
+    run = checked(aws, tmp_path, "storage", {**VALID["storage"], "storage_bucket_name": "my.bucket-1"})
+    assert run.facts["storage_bucket_name"] == "my.bucket-1"
+    assert run.facts["storage_bucket_arn"] == "arn:aws:s3:::my.bucket-1"
 
 
 def test_iam_absent_needs_neither_bucket_nor_cluster(aws: MotoServer, tmp_path: Path) -> None:
     """playbooks/teardown.yml runs iam before storage: the bucket's name is not known yet there."""
     role_vars = {"iam_state": "absent", "iam_name_prefix": PREFIX, "iam_region": "ap-southeast-2"}
-    calls_before = len(aws.calls())
-    run = run_role(tmp_path, aws.env(), "iam", role_vars, check=True)
-    assert run["rc"] == 0, run["failures"]
-    assert [call for call in aws.calls()[calls_before:] if call.write] == []
-    assert run["facts"]["iam_repository_role_arns"] == {}
+    run = checked(aws, tmp_path, "iam", role_vars)
+    assert run.facts["iam_repository_role_arns"] == {}
