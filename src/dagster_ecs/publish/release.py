@@ -231,7 +231,7 @@ def _stage(
     _write_record(staging / MANIFEST_FILE, manifest.to_json())
     _write_record(staging / RELEASE_FILE, json.dumps({"release": release, "previous": live}, sort_keys=True))
     # Deepest first; file contents were fsynced as they were written, hard links need only their directory.
-    for directory in sorted(directories, key=lambda p: len(p.parts), reverse=True):
+    for directory in sorted(directories, key=lambda d: d.count("/"), reverse=True):
         _fsync_directory(directory)
     _checkpoint()
     return transferred
@@ -239,24 +239,25 @@ def _stage(
 
 def _assemble(
     staging: Path, manifest: Manifest, live_dir: Path | None, live: Manifest | None, blobs: BlobSource
-) -> tuple[tuple[str, ...], set[Path]]:
+) -> tuple[tuple[str, ...], set[str]]:
     """Fill `staging` with `manifest`'s files; returns the paths whose content came from `blobs`, and the
-    directories made."""
+    directories made. Paths are plain strings: this loop runs once per file of the repository."""
     same_file: dict[tuple[str, bool], str] = {}
     same_content: dict[str, str] = {}
     for entry in live.files.values() if live is not None else ():
         same_file.setdefault((entry.sha256, entry.executable), entry.path)
         same_content.setdefault(entry.sha256, entry.path)
+    root, old = os.fspath(staging), os.fspath(live_dir) if live_dir is not None else ""
     transferred = []
-    made: set[Path] = {staging}
+    made = {root}
     for entry in manifest.files.values():
-        destination = staging / entry.path
-        _make_parents(destination.parent, made)
-        if live_dir is not None and (entry.sha256, entry.executable) in same_file:
-            _link_or_copy(live_dir / same_file[entry.sha256, entry.executable], destination, entry)
-        elif live_dir is not None and entry.sha256 in same_content:
+        destination = f"{root}/{entry.path}"
+        _make_parents(destination.rpartition("/")[0], made)
+        if old and (entry.sha256, entry.executable) in same_file:
+            _link_or_copy(f"{old}/{same_file[entry.sha256, entry.executable]}", destination, entry)
+        elif old and entry.sha256 in same_content:
             # Same content, other executable bit: a link would change the mode of the live release's file too.
-            _copy_verified(live_dir / same_content[entry.sha256], destination, entry)
+            _copy_verified(f"{old}/{same_content[entry.sha256]}", destination, entry)
         else:
             with blobs.open(entry) as stream:
                 _write_verified(stream, destination, entry)
@@ -265,15 +266,15 @@ def _assemble(
     return tuple(transferred), made
 
 
-def _make_parents(directory: Path, made: set[Path]) -> None:
+def _make_parents(directory: str, made: set[str]) -> None:
     if directory in made:
         return
-    _make_parents(directory.parent, made)
-    directory.mkdir(mode=DIRECTORY_MODE)
+    _make_parents(directory.rpartition("/")[0], made)
+    os.mkdir(directory, DIRECTORY_MODE)
     made.add(directory)
 
 
-def _link_or_copy(existing: Path, destination: Path, entry: FileEntry) -> None:
+def _link_or_copy(existing: str, destination: str, entry: FileEntry) -> None:
     try:
         os.link(existing, destination)
     except OSError as error:
@@ -283,12 +284,12 @@ def _link_or_copy(existing: Path, destination: Path, entry: FileEntry) -> None:
         _copy_verified(existing, destination, entry)
 
 
-def _copy_verified(existing: Path, destination: Path, entry: FileEntry) -> None:
-    with existing.open("rb") as stream:
+def _copy_verified(existing: str, destination: str, entry: FileEntry) -> None:
+    with open(existing, "rb") as stream:
         _write_verified(stream, destination, entry)
 
 
-def _write_verified(stream: Any, destination: Path, entry: FileEntry) -> None:
+def _write_verified(stream: Any, destination: str, entry: FileEntry) -> None:
     """Write `stream` to a new file, failing unless its sha256 and size are the entry's; fsynced, read-only."""
     digest = hashlib.sha256()
     size = 0
@@ -370,7 +371,7 @@ def _remove_stale_staging(target: Path) -> None:
 # --- durability ----------------------------------------------------------------------------------------------
 
 
-def _fsync_directory(directory: Path) -> None:
+def _fsync_directory(directory: Path | str) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)

@@ -1,0 +1,278 @@
+"""Publish a generated DAG repository (1,000 files, about 20 MB) and compare with a full copy and rsync.
+
+    uv run python -m benchmarks.publish [--files 1000] [--megabytes 20] [--repeat 5] [--live-repeat 3] [--no-live]
+
+Measured, each the median of `--repeat` runs into a local target directory:
+- first publish (into an empty target), no-op publish, one-file change; each in this process (build the
+  manifest + apply) and as the command line (`python -m dagster_ecs.publish publish --no-preflight`, a new
+  interpreter each time, like rsync);
+- the same one-file change as `shutil.copytree` of the whole tree and as `rsync -a` onto an up-to-date copy,
+  and a full `rsync -a` into an empty directory;
+- live: with a webserver and a code server serving the published `current` (PostgreSQL storage, as the e2e
+  test), the time from the start of a publish (preflight, apply) to the new asset listed by the webserver
+  after `reload_location`.
+Targets (issue 4): one-file change within 2x of rsync, at least 10x faster than a full copy, live under 5 s.
+"""
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Generator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster_ecs.publish.blobs import DirectoryBlobs
+from dagster_ecs.publish.manifest import build_manifest
+from dagster_ecs.publish.preflight import preflight
+from dagster_ecs.publish.release import ApplyResult, apply_release
+from dagster_ecs.publish.reload import reload_location
+
+REPOSITORY = "bench"
+DAG_MODULES = 5
+HELPER_MODULES = 150
+CHANGED_DATA_FILE = "data/group_00/part_0000.csv"
+LIVE_DAG_FILE = "dag_00.py"
+RSYNC = shutil.which("rsync") or "/usr/bin/rsync"
+
+
+@dataclass
+class Row:
+    name: str
+    seconds: list[float]
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+# --- the generated repository --------------------------------------------------------------------------------
+
+
+def dag_module(index: int, extra_assets: int = 0) -> str:
+    names = [f"dag_{index:02d}_asset_{n}" for n in range(3 + extra_assets)]
+    assets = "\n\n".join(
+        f"@asset(key_prefix=['repos', 'bench'], group_name='dag_{index:02d}')\n"
+        f"def {name}() -> int:\n    return helper_{index:03d}.compute({n})\n"
+        for n, name in enumerate(names)
+    )
+    return (
+        "from dagster import asset, define_asset_job\n"
+        "from dagster_ecs import get_repository_resources\n\n"
+        f"from .lib import helper_{index:03d}\n\n\n{assets}\n\n"
+        f"defs = get_repository_resources(repository_name='bench', assets=[{', '.join(names)}], "
+        f"jobs=[define_asset_job('dag_{index:02d}_job', selection=[{', '.join(names)}])])\n"
+    )
+
+
+def helper_module(index: int) -> str:
+    functions = "\n\n".join(f"def f_{n}(x: int) -> int:\n    return x * {n} + {index}\n" for n in range(40))
+    return f'"""Helper {index}."""\n\n\ndef compute(x: int) -> int:\n    return x + {index}\n\n\n{functions}'
+
+
+def generate(source: Path, files: int, megabytes: int) -> tuple[int, int]:
+    """A valid Dagster repository: DAG modules, a helper package and data files; returns (files, bytes)."""
+    rng = random.Random(4)  # noqa: S311 - file contents, not secrets
+    source.mkdir(parents=True)
+    (source / "lib").mkdir()
+    (source / "lib" / "__init__.py").write_text("")
+    for index in range(DAG_MODULES):
+        (source / f"dag_{index:02d}.py").write_text(dag_module(index))
+    for index in range(HELPER_MODULES):
+        (source / "lib" / f"helper_{index:03d}.py").write_text(helper_module(index))
+    written = 1 + DAG_MODULES + HELPER_MODULES
+    data_files = files - written
+    code_bytes = sum(p.stat().st_size for p in source.rglob("*") if p.is_file())
+    per_file = max((megabytes * 1024 * 1024 - code_bytes) // data_files, 1)
+    for index in range(data_files):
+        path = source / "data" / f"group_{index // 50:02d}" / f"part_{index:04d}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        row = f"{index},{rng.random():.12f},{rng.randrange(10**9)}\n"
+        path.write_text((row * (per_file // len(row) + 1))[:per_file])
+    paths = [p for p in source.rglob("*") if p.is_file()]
+    return len(paths), sum(p.stat().st_size for p in paths)
+
+
+def change_one_file(source: Path, round_number: int) -> None:
+    path = source / CHANGED_DATA_FILE
+    data = bytearray(path.read_bytes())
+    data[:12] = f"{round_number:012d}".encode()
+    path.write_bytes(bytes(data))
+
+
+# --- measurements --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def timing(row: Row) -> Generator[None]:
+    started = time.perf_counter()
+    yield
+    row.seconds.append(time.perf_counter() - started)
+
+
+def publish_in_process(source: Path, target: Path) -> ApplyResult:
+    return apply_release(target, build_manifest(source), DirectoryBlobs(source))
+
+
+def publish_command(source: Path, target: Path) -> None:
+    command = [sys.executable, "-m", "dagster_ecs.publish", "publish", str(source), str(target)]
+    subprocess.run([*command, "--repository", REPOSITORY, "--no-preflight"], check=True, capture_output=True)
+
+
+def rsync(source: Path, destination: Path) -> None:
+    subprocess.run([RSYNC, "-a", f"{source}/", f"{destination}/"], check=True)
+
+
+def measure_files(work: Path, source: Path, repeat: int) -> list[Row]:
+    rows = {name: Row(name, []) for name in ("first", "noop", "one", "first-cli", "noop-cli", "one-cli")}
+    copies = {name: Row(name, []) for name in ("copytree", "rsync-full", "rsync-one")}
+    mirror = work / "mirror"
+    rsync(source, mirror)
+    round_number = 0
+    for attempt in range(repeat):
+        target = work / f"target-{attempt}" / REPOSITORY
+        with timing(rows["first"]):
+            publish_in_process(source, target)
+        with timing(rows["noop"]):
+            publish_in_process(source, target)
+        round_number += 1
+        change_one_file(source, round_number)
+        with timing(rows["one"]):
+            result = publish_in_process(source, target)
+        if result.transferred != (CHANGED_DATA_FILE,):
+            raise RuntimeError(f"the one-file change transferred {result.transferred}")
+
+        cli_target = work / f"cli-{attempt}" / REPOSITORY
+        with timing(rows["first-cli"]):
+            publish_command(source, cli_target)
+        with timing(rows["noop-cli"]):
+            publish_command(source, cli_target)
+        round_number += 1
+        change_one_file(source, round_number)
+        with timing(rows["one-cli"]):
+            publish_command(source, cli_target)
+
+        copy, full = work / f"copy-{attempt}", work / f"rsync-{attempt}"
+        with timing(copies["copytree"]):
+            shutil.copytree(source, copy)
+        with timing(copies["rsync-full"]):
+            rsync(source, full)
+        round_number += 1
+        change_one_file(source, round_number)
+        with timing(copies["rsync-one"]):
+            rsync(source, mirror)
+        for leftover in (copy, full, target.parent, cli_target.parent):
+            shutil.rmtree(leftover)
+    return [*rows.values(), *copies.values()]
+
+
+def measure_live(work: Path, source: Path, repeat: int) -> list[Row]:
+    """Publish start to new asset listed, with a real webserver and code server on the published `current`."""
+    from tests.support.live_dagster import serving
+    from tests.support.postgres import running_postgres
+
+    dags = work / "dags"
+    target = dags / REPOSITORY
+    publish_in_process(source, target)
+    phases = {name: Row(name, []) for name in ("preflight", "apply", "reload", "live")}
+    with running_postgres() as postgres, serving(work / "live", REPOSITORY, dags, postgres.dagster_env()) as live:
+        live.graphql.wait_locations_settled([REPOSITORY], 300)
+        for attempt in range(repeat):
+            (source / LIVE_DAG_FILE).write_text(dag_module(0, extra_assets=attempt + 1))
+            new_asset = f"repos/bench/dag_00_asset_{3 + attempt}"
+            started = time.perf_counter()
+            loaded = preflight(source, REPOSITORY)
+            checked = time.perf_counter()
+            publish_in_process(source, target)
+            applied = time.perf_counter()
+            reload_location(live.webserver.url, REPOSITORY, expected=loaded, timeout=300)
+            visible = time.perf_counter()
+            if new_asset not in live.asset_keys(REPOSITORY):
+                raise RuntimeError(f"{new_asset} is not listed after the reload")
+            for name, seconds in (
+                ("preflight", checked - started),
+                ("apply", applied - checked),
+                ("reload", visible - applied),
+                ("live", visible - started),
+            ):
+                phases[name].seconds.append(seconds)
+    return list(phases.values())
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+LABELS = {
+    "first": "first publish (library: manifest + apply)",
+    "noop": "no-op publish (library)",
+    "one": "one-file change (library)",
+    "first-cli": "first publish (CLI, --no-preflight)",
+    "noop-cli": "no-op publish (CLI, --no-preflight)",
+    "one-cli": "one-file change (CLI, --no-preflight)",
+    "copytree": "full copy (shutil.copytree)",
+    "rsync-full": "rsync -a into an empty directory",
+    "rsync-one": "rsync -a, one-file change onto an up-to-date copy",
+    "preflight": "live: preflight (separate process)",
+    "apply": "live: manifest + apply",
+    "reload": "live: reload_location until the new asset is served",
+    "live": "live: publish start to new asset visible",
+}
+
+
+def report(rows: list[Row]) -> str:
+    lines = ["| measurement | median (ms) | min (ms) | max (ms) | runs |", "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        ms = [s * 1000 for s in row.seconds]
+        lines.append(
+            f"| {LABELS[row.name]} | {statistics.median(ms):.1f} | {min(ms):.1f} | {max(ms):.1f} | {len(ms)} |"
+        )
+    by_name = {row.name: row.median for row in rows}
+    lines.append("")
+    for mode, one in (("library", "one"), ("CLI", "one-cli")):
+        lines.append(
+            f"- one-file change ({mode}) / rsync one-file change: {by_name[one] / by_name['rsync-one']:.2f}x "
+            f"(target <= 2x); full copy / one-file change: {by_name['copytree'] / by_name[one]:.1f}x (target >= 10x)"
+        )
+    if "live" in by_name:
+        lines.append(f"- publish start to new asset visible: {by_name['live']:.2f} s (target < 5 s)")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load average {load}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--megabytes", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--live-repeat", type=int, default=3)
+    parser.add_argument("--no-live", action="store_true", help="skip the webserver + code server measurement")
+    args = parser.parse_args(argv)
+    if not Path(RSYNC).exists():
+        raise SystemExit("rsync is not installed")
+    print(f"machine: {machine()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="dagster-ecs-publish-bench-") as tmp:
+        work = Path(tmp)
+        source = work / "source" / REPOSITORY
+        count, size = generate(source, args.files, args.megabytes)
+        print(f"repository: {count} files, {size / 1024 / 1024:.1f} MiB", flush=True)
+        rows = measure_files(work, source, args.repeat)
+        if not args.no_live:
+            rows += measure_live(work, source, args.live_repeat)
+    print(report(rows))
+    print(f"\nmachine at the end: {machine()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
