@@ -80,7 +80,7 @@ def test_a_published_change_goes_live_without_restarting_anything(tmp_path: Path
         (source / "live_dag.py").write_text(dag_source("first_asset", "second_asset") + "\nbroken = (\n")
         command = [sys.executable, "-m", "dagster_ecs.publish", "publish", str(source), str(target)]
         refused = subprocess.run(
-            [*command, "--repository", REPOSITORY, "--webserver", live.webserver.url],
+            [*command, "--repository", REPOSITORY, "--webserver", live.webserver.url, "--no-hash-cache"],
             capture_output=True,
             text=True,
             timeout=RELOAD_TIMEOUT,

@@ -32,7 +32,7 @@ def tree(root: Path, label: str) -> Path:
 
 def start_publish(source: Path, target: Path, repository: str = "main") -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "dagster_ecs.publish", "publish", str(source), str(target)]
-    command += ["--repository", repository, "--no-preflight", "--lock-timeout", "120"]
+    command += ["--repository", repository, "--no-preflight", "--no-hash-cache", "--lock-timeout", "120"]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

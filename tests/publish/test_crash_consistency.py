@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dagster_ecs.publish.blobs import DirectoryBlobs
+from dagster_ecs.publish.hash_cache import CACHE_ENV
 from dagster_ecs.publish.manifest import Manifest, build_manifest
 from dagster_ecs.publish.release import KILL_AT_ENV, apply_release, release_manifest, releases
 from tests.support.publish_trees import expected_files, read_release, write_tree
@@ -99,7 +100,7 @@ def test_killed_applies_leave_the_old_or_the_new_release_live(sources: tuple[Pat
     for trial, kill_at in enumerate(kill_points):
         target = tmp_path / f"hook-{trial}" / "main"
         prepare_target(target, older, old)
-        env = {**os.environ, KILL_AT_ENV: str(kill_at)}
+        env = {**os.environ, KILL_AT_ENV: str(kill_at), CACHE_ENV: str(tmp_path / "hash-cache")}
         killed = subprocess.run(publish_command(new, target), env=env, capture_output=True, text=True, timeout=60)
         context = f"seed {SEED}, checkpoint {kill_at} of {total}"
         expected_code = -signal.SIGKILL if kill_at <= total else 0
@@ -122,14 +123,17 @@ def test_applies_killed_at_random_moments_leave_the_old_or_the_new_release_live(
     calibration = tmp_path / "calibration" / "main"
     prepare_target(calibration, older, old)
     started = time.monotonic()
-    subprocess.run(publish_command(new, calibration), check=True, capture_output=True, timeout=60)
+    env = {**os.environ, CACHE_ENV: str(tmp_path / "hash-cache")}
+    subprocess.run(publish_command(new, calibration), env=env, check=True, capture_output=True, timeout=60)
     duration = time.monotonic() - started
 
     for trial in range(TIMED_TRIALS):
         target = tmp_path / f"timed-{trial}" / "main"
         prepare_target(target, older, old)
         delay = rng.uniform(0, duration)
-        process = subprocess.Popen(publish_command(new, target), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            publish_command(new, target), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)

@@ -8,10 +8,16 @@ from pathlib import Path
 import pytest
 
 from dagster_ecs.publish.__main__ import main
+from dagster_ecs.publish.hash_cache import CACHE_ENV
 from dagster_ecs.publish.manifest import build_manifest
 from tests.support.publish_trees import expected_files, read_release, write_tree
 
 FILES = {"dag.py": "x = 1\n", "data/a.csv": "a\n"}
+
+
+@pytest.fixture(autouse=True)
+def _hash_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "hash-cache"))
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:

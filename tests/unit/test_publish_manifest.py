@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dagster_ecs.publish import hash_cache
 from dagster_ecs.publish.errors import ManifestError
+from dagster_ecs.publish.hash_cache import HashCache
 from dagster_ecs.publish.ignore import IGNORE_FILE, is_excluded
 from dagster_ecs.publish.manifest import FileEntry, Manifest, build_manifest
 from tests.support.publish_trees import write_tree
@@ -174,3 +176,55 @@ def test_unknown_versions_and_non_json_are_refused() -> None:
         Manifest.from_json('{"version": 2, "files": []}')
     with pytest.raises(ManifestError, match="malformed manifest"):
         Manifest.from_json("not json")
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Files written by the test are seconds old at most: trust hashes at once, as for files edited long ago.
+    monkeypatch.setattr(hash_cache, "RACY_SECONDS", 0)
+    return tmp_path / "cache"
+
+
+def test_the_hash_cache_skips_reading_unchanged_files(tmp_path: Path, cache_dir: Path) -> None:
+    source = write_tree(tmp_path / "repo", {"dag.py": "x = 1\n", "data/a.csv": "a\n", "data/b.csv": "b\n"})
+    first = build_manifest(source, cache=HashCache(source, cache_dir))
+    cache = HashCache(source, cache_dir)
+    assert build_manifest(source, cache=cache) == first
+    assert cache.hits == 3
+
+    (source / "data" / "a.csv").write_text("A\n")  # same size
+    cache = HashCache(source, cache_dir)
+    changed = build_manifest(source, cache=cache)
+    assert changed == build_manifest(source), "the cache must give what hashing gives"
+    assert changed.files["data/a.csv"].sha256 != first.files["data/a.csv"].sha256
+    assert cache.hits == 2
+
+
+def test_restoring_the_mtime_does_not_hide_a_change(tmp_path: Path, cache_dir: Path) -> None:
+    source = write_tree(tmp_path / "repo", {"dag.py": "x = 1\n"})
+    path = source / "dag.py"
+    build_manifest(source, cache=HashCache(source, cache_dir))
+    before = path.stat()
+    path.write_text("x = 2\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    cache = HashCache(source, cache_dir)
+    assert build_manifest(source, cache=cache) == build_manifest(source)
+    assert cache.hits == 0, "ctime changed, so the remembered hash is not used"
+
+
+def test_files_changed_just_now_are_hashed_again_next_time(tmp_path: Path) -> None:
+    source = write_tree(tmp_path / "repo", {"dag.py": "x = 1\n"})
+    build_manifest(source, cache=HashCache(source, tmp_path / "cache"))
+    cache = HashCache(source, tmp_path / "cache")
+    build_manifest(source, cache=cache)
+    assert cache.hits == 0, "a write in the same timestamp tick as the hashing would go unnoticed"
+
+
+def test_a_damaged_cache_is_ignored(tmp_path: Path, cache_dir: Path) -> None:
+    source = write_tree(tmp_path / "repo", {"dag.py": "x = 1\n"})
+    cache = HashCache(source, cache_dir)
+    build_manifest(source, cache=cache)
+    cache.path.write_text('{"version": 1, "entries": {"dag.py": 7}}')
+    assert build_manifest(source, cache=HashCache(source, cache_dir)) == build_manifest(source)
+    cache.path.write_text("not json")
+    assert build_manifest(source, cache=HashCache(source, cache_dir)) == build_manifest(source)

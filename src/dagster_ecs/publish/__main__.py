@@ -2,7 +2,7 @@
 
     python -m dagster_ecs.publish apply --bucket B --repository R --manifest-key K --target DIR [--keep N] [--check]
     python -m dagster_ecs.publish publish SOURCE TARGET --repository R [--keep N] [--no-preflight] [--check]
-                                          [--webserver URL]
+                                          [--webserver URL] [--no-hash-cache]
     python -m dagster_ecs.publish rollback TARGET
     python -m dagster_ecs.publish releases TARGET
     python -m dagster_ecs.publish verify TARGET [--release ID]
@@ -20,6 +20,7 @@ from typing import Any
 from dagster_ecs.names import InvalidNameError, validate_repository_name
 from dagster_ecs.publish.blobs import DirectoryBlobs, S3Blobs
 from dagster_ecs.publish.errors import PublishError
+from dagster_ecs.publish.hash_cache import CACHE_ENV, HashCache
 from dagster_ecs.publish.manifest import build_manifest
 from dagster_ecs.publish.release import (
     apply_release,
@@ -86,7 +87,7 @@ def _publish(args: argparse.Namespace) -> dict[str, Any]:
         from dagster_ecs.publish.preflight import preflight
 
         loaded = preflight(source, args.repository)
-    manifest = build_manifest(source)
+    manifest = build_manifest(source, cache=None if args.no_hash_cache else HashCache(source))
     if args.check:
         return _check_output(target, manifest)
     result = apply_release(target, manifest, DirectoryBlobs(source), keep=args.keep, lock_timeout=args.lock_timeout)
@@ -166,6 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--repository", required=True, type=_repository)
     publish.add_argument("--no-preflight", action="store_true", help="skip loading the repository first")
     publish.add_argument("--webserver", help="reload the code location through this webserver URL afterwards")
+    publish.add_argument(
+        "--no-hash-cache", action="store_true", help=f"hash every file (default: reuse hashes, see ${CACHE_ENV})"
+    )
     release_options(publish)
 
     back = command("rollback", _rollback, "switch TARGET back to the release live before the live one")

@@ -5,6 +5,7 @@ executable bits have the same digest wherever they were built. Paths in a manife
 built or read: a manifest fetched from S3 must not be able to write outside its release directory.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dagster_ecs.publish.errors import ManifestError
+from dagster_ecs.publish.hash_cache import HashCache
 from dagster_ecs.publish.ignore import is_excluded, load_ignore_rules
 
 MANIFEST_VERSION = 1
@@ -158,15 +160,29 @@ def _checked_symlink(path: Path, root: Path) -> str:
     return os.fspath(path)
 
 
-def file_entry(relative: str, path: str) -> FileEntry:
-    """The entry of one file: its sha256, size and executable bit, from one open and one fstat."""
+def file_entry(relative: str, path: str, cache: HashCache | None = None) -> FileEntry:
+    """The entry of one file: its sha256 (remembered, or read), size and executable bit."""
+    if cache is not None:
+        status = os.stat(path)
+        sha256 = cache.lookup(relative, status)
+        if sha256 is not None:
+            return FileEntry(relative, sha256, status.st_size, bool(status.st_mode & stat.S_IXUSR))
     with open(path, "rb") as stream:
-        mode = os.fstat(stream.fileno()).st_mode
-        digest = hashlib.file_digest(stream, "sha256")
+        status = os.fstat(stream.fileno())  # before reading: a write during the read changes it for next time
+        sha256 = hashlib.file_digest(stream, "sha256").hexdigest()
         size = stream.tell()
-    return FileEntry(relative, digest.hexdigest(), size, bool(mode & stat.S_IXUSR))
+    if cache is not None:
+        cache.remember(relative, status, sha256)
+    return FileEntry(relative, sha256, size, bool(status.st_mode & stat.S_IXUSR))
 
 
-def build_manifest(source: Path) -> Manifest:
-    """The manifest of `source` as it would be published (excludes and `.dagsterignore` applied)."""
-    return Manifest(file_entry(relative, path) for relative, path in published_files(source))
+def build_manifest(source: Path, *, cache: HashCache | None = None) -> Manifest:
+    """The manifest of `source` as it would be published (excludes and `.dagsterignore` applied).
+
+    With a `cache` (hash_cache.HashCache), files unchanged since they were last hashed are not read again.
+    """
+    manifest = Manifest(file_entry(relative, path, cache) for relative, path in published_files(source))
+    if cache is not None:
+        with contextlib.suppress(OSError):  # an unwritable cache only costs speed next time
+            cache.save()
+    return manifest
