@@ -3,11 +3,12 @@
     uv run python -m benchmarks.publish [--files 1000] [--megabytes 20] [--repeat 5] [--live-repeat 3] [--no-live]
 
 Measured, each the median of `--repeat` runs into a local target directory:
-- first publish (into an empty target), no-op publish, one-file change; each in this process (build the
-  manifest + apply) and as the command line (`python -m dagster_ecs.publish publish --no-preflight`, a new
-  interpreter each time, like rsync);
-- the same one-file change as `shutil.copytree` of the whole tree and as `rsync -a` onto an up-to-date copy,
-  and a full `rsync -a` into an empty directory;
+- first publish (into an empty target), no-op publish, one-file change; in this process (build the manifest
+  + apply), hashing every file or with a warm hash cache, and as the command line (`python -m
+  dagster_ecs.publish publish --no-preflight`, a new interpreter each time like rsync, hash cache on);
+- a full copy (`shutil.copytree`; and the same followed by an fsync of every file and directory, which a
+  crash-safe full release would need), a full `rsync -a` into an empty directory, and the one-file change as
+  `rsync -a` onto an up-to-date copy;
 - live: with a webserver and a code server serving the published `current` (PostgreSQL storage, as the e2e
   test), the time from the start of a publish (preflight, apply) to the new asset listed by the webserver
   after `reload_location`.
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_ecs.publish.blobs import DirectoryBlobs
+from dagster_ecs.publish.hash_cache import CACHE_ENV, RACY_SECONDS, HashCache
 from dagster_ecs.publish.manifest import build_manifest
 from dagster_ecs.publish.preflight import preflight
 from dagster_ecs.publish.release import ApplyResult, apply_release
@@ -118,58 +120,89 @@ def timing(row: Row) -> Generator[None]:
     row.seconds.append(time.perf_counter() - started)
 
 
-def publish_in_process(source: Path, target: Path) -> ApplyResult:
-    return apply_release(target, build_manifest(source), DirectoryBlobs(source))
+def publish_in_process(source: Path, target: Path, cache: Path | None = None) -> ApplyResult:
+    manifest = build_manifest(source, cache=None if cache is None else HashCache(source, cache))
+    return apply_release(target, manifest, DirectoryBlobs(source))
 
 
-def publish_command(source: Path, target: Path) -> None:
+def publish_command(source: Path, target: Path, cache: Path) -> None:
     command = [sys.executable, "-m", "dagster_ecs.publish", "publish", str(source), str(target)]
-    subprocess.run([*command, "--repository", REPOSITORY, "--no-preflight"], check=True, capture_output=True)
+    env = {**os.environ, CACHE_ENV: str(cache)}
+    subprocess.run([*command, "--repository", REPOSITORY, "--no-preflight"], check=True, capture_output=True, env=env)
 
 
 def rsync(source: Path, destination: Path) -> None:
     subprocess.run([RSYNC, "-a", f"{source}/", f"{destination}/"], check=True)
 
 
+def durable_copy(source: Path, destination: Path) -> None:
+    """A full copy that survives a crash as a release must: copytree, then fsync every file and directory."""
+    shutil.copytree(source, destination)
+    for directory, _, files in os.walk(destination):
+        for name in [*files, "."]:
+            fd = os.open(os.path.join(directory, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
 def measure_files(work: Path, source: Path, repeat: int) -> list[Row]:
-    rows = {name: Row(name, []) for name in ("first", "noop", "one", "first-cli", "noop-cli", "one-cli")}
-    copies = {name: Row(name, []) for name in ("copytree", "rsync-full", "rsync-one")}
-    mirror = work / "mirror"
+    names = ("first", "noop", "one", "noop-cached", "one-cached", "first-cli", "noop-cli", "one-cli")
+    rows = {name: Row(name, []) for name in names}
+    copies = {name: Row(name, []) for name in ("copytree", "durable-copy", "rsync-full", "rsync-one")}
+    mirror, cache = work / "mirror", work / "hash-cache"
     rsync(source, mirror)
+    # As on a developer's machine: the tree was written a while ago and the cache is warm from an earlier publish.
+    time.sleep(RACY_SECONDS + 0.5)
+    build_manifest(source, cache=HashCache(source, cache))
     round_number = 0
+
+    def one_file_changed() -> None:
+        nonlocal round_number
+        round_number += 1
+        change_one_file(source, round_number)
+
     for attempt in range(repeat):
-        target = work / f"target-{attempt}" / REPOSITORY
+        target, cached, cli = (work / f"{kind}-{attempt}" / REPOSITORY for kind in ("target", "cached", "cli"))
         with timing(rows["first"]):
             publish_in_process(source, target)
         with timing(rows["noop"]):
             publish_in_process(source, target)
-        round_number += 1
-        change_one_file(source, round_number)
+        one_file_changed()
         with timing(rows["one"]):
             result = publish_in_process(source, target)
         if result.transferred != (CHANGED_DATA_FILE,):
             raise RuntimeError(f"the one-file change transferred {result.transferred}")
 
-        cli_target = work / f"cli-{attempt}" / REPOSITORY
-        with timing(rows["first-cli"]):
-            publish_command(source, cli_target)
-        with timing(rows["noop-cli"]):
-            publish_command(source, cli_target)
-        round_number += 1
-        change_one_file(source, round_number)
-        with timing(rows["one-cli"]):
-            publish_command(source, cli_target)
+        publish_in_process(source, cached, cache)
+        with timing(rows["noop-cached"]):
+            publish_in_process(source, cached, cache)
+        one_file_changed()
+        with timing(rows["one-cached"]):
+            result = publish_in_process(source, cached, cache)
+        if result.transferred != (CHANGED_DATA_FILE,):
+            raise RuntimeError(f"the one-file change (cached) transferred {result.transferred}")
 
-        copy, full = work / f"copy-{attempt}", work / f"rsync-{attempt}"
+        with timing(rows["first-cli"]):
+            publish_command(source, cli, cache)
+        with timing(rows["noop-cli"]):
+            publish_command(source, cli, cache)
+        one_file_changed()
+        with timing(rows["one-cli"]):
+            publish_command(source, cli, cache)
+
+        copy, durable, full = (work / f"{kind}-{attempt}" for kind in ("copy", "durable", "rsync"))
         with timing(copies["copytree"]):
             shutil.copytree(source, copy)
+        with timing(copies["durable-copy"]):
+            durable_copy(source, durable)
         with timing(copies["rsync-full"]):
             rsync(source, full)
-        round_number += 1
-        change_one_file(source, round_number)
+        one_file_changed()
         with timing(copies["rsync-one"]):
             rsync(source, mirror)
-        for leftover in (copy, full, target.parent, cli_target.parent):
+        for leftover in (copy, durable, full, target.parent, cached.parent, cli.parent):
             shutil.rmtree(leftover)
     return [*rows.values(), *copies.values()]
 
@@ -210,13 +243,16 @@ def measure_live(work: Path, source: Path, repeat: int) -> list[Row]:
 # --- report --------------------------------------------------------------------------------------------------
 
 LABELS = {
-    "first": "first publish (library: manifest + apply)",
-    "noop": "no-op publish (library)",
-    "one": "one-file change (library)",
+    "first": "first publish (library: hash every file + apply)",
+    "noop": "no-op publish (library, hash every file)",
+    "one": "one-file change (library, hash every file)",
+    "noop-cached": "no-op publish (library, warm hash cache)",
+    "one-cached": "one-file change (library, warm hash cache)",
     "first-cli": "first publish (CLI, --no-preflight)",
-    "noop-cli": "no-op publish (CLI, --no-preflight)",
-    "one-cli": "one-file change (CLI, --no-preflight)",
+    "noop-cli": "no-op publish (CLI, --no-preflight, warm hash cache)",
+    "one-cli": "one-file change (CLI, --no-preflight, warm hash cache)",
     "copytree": "full copy (shutil.copytree)",
+    "durable-copy": "full copy + fsync of every file and directory",
     "rsync-full": "rsync -a into an empty directory",
     "rsync-one": "rsync -a, one-file change onto an up-to-date copy",
     "preflight": "live: preflight (separate process)",
@@ -235,10 +271,11 @@ def report(rows: list[Row]) -> str:
         )
     by_name = {row.name: row.median for row in rows}
     lines.append("")
-    for mode, one in (("library", "one"), ("CLI", "one-cli")):
+    for mode, one in (("library", "one"), ("library, cache", "one-cached"), ("CLI", "one-cli")):
         lines.append(
-            f"- one-file change ({mode}) / rsync one-file change: {by_name[one] / by_name['rsync-one']:.2f}x "
-            f"(target <= 2x); full copy / one-file change: {by_name['copytree'] / by_name[one]:.1f}x (target >= 10x)"
+            f"- one-file change ({mode}): {by_name[one] / by_name['rsync-one']:.2f}x rsync's (target <= 2x); "
+            f"full copy {by_name['copytree'] / by_name[one]:.1f}x and durable full copy "
+            f"{by_name['durable-copy'] / by_name[one]:.1f}x slower than it (target >= 10x)"
         )
     if "live" in by_name:
         lines.append(f"- publish start to new asset visible: {by_name['live']:.2f} s (target < 5 s)")

@@ -5,12 +5,13 @@ import json
 import os
 from pathlib import Path
 
+import pathspec
 import pytest
 
 from dagster_ecs.publish import hash_cache
 from dagster_ecs.publish.errors import ManifestError
 from dagster_ecs.publish.hash_cache import HashCache
-from dagster_ecs.publish.ignore import IGNORE_FILE, is_excluded
+from dagster_ecs.publish.ignore import ALWAYS_EXCLUDED, IGNORE_FILE, is_excluded
 from dagster_ecs.publish.manifest import FileEntry, Manifest, build_manifest
 from tests.support.publish_trees import write_tree
 
@@ -228,3 +229,40 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path, cache_dir: Path) -> None:
     assert build_manifest(source, cache=HashCache(source, cache_dir)) == build_manifest(source)
     cache.path.write_text("not json")
     assert build_manifest(source, cache=HashCache(source, cache_dir)) == build_manifest(source)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "dag.py",
+        "tests/",
+        "tests",
+        "a/tests/",
+        "a/tests/b.py",
+        "testsuite/",
+        "__pycache__/",
+        "a/__pycache__/x.py",
+        "x.pyc",
+        "a/x.pyc",
+        "x.pyc/",
+        "test_a.py",
+        "a/test_a.py",
+        "test_a.txt",
+        "a_test.py",
+        "atest.py",
+        "conftest.py",
+        "a/conftest.py",
+        ".env",
+        "a/.git/",
+        "a/.git/config",
+        ".hidden/",
+        "a.b/c.py",
+        "conftest.py/",
+        "test_.py",
+        "_test.py",
+        "x/test_y.py/z",
+        "pkg.pyc/a",
+    ],
+)
+def test_the_always_excluded_rule_is_its_gitignore_patterns(path: str) -> None:
+    assert is_excluded(path) is pathspec.GitIgnoreSpec.from_lines(ALWAYS_EXCLUDED).match_file(path)
