@@ -5,7 +5,7 @@ Add a module per service, list it in CORRECTIONS, and describe the deviation in 
 
 import importlib
 
-CORRECTIONS: list[str] = ["rds", "ecs", "servicediscovery", "ec2", "s3", "logs", "elbv2", "efs"]
+CORRECTIONS: list[str] = ["rds", "ecs", "servicediscovery", "ec2", "s3", "logs", "elbv2", "efs", "ecs_tasks"]
 
 
 def apply_all() -> list[str]:
