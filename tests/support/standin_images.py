@@ -59,7 +59,7 @@ DPKG_EXCLUDES = (
 )
 # What the official image deletes from its Python: tests, IDLE, Tk (no Tk libraries in slim), static library.
 _PYTHON_SKIP_DIRS = {"test", "tests", "idle_test", "idlelib", "tkinter", "turtledemo", "__pycache__"}
-_PYTHON_BIN = ("python3.12", "pip", "pip3", "pip3.12", "pydoc3.12", "python3.12-config")
+_PYTHON_BIN = ("python3.12", "pydoc3.12", "python3.12-config")
 
 
 def ensure_python_base(host: PodmanHost, name: str) -> str:
@@ -191,9 +191,10 @@ def _copy_tree(source: Path, target: Path, old_prefix: bytes) -> None:
         relative = here.relative_to(source)
         subdirs[:] = [name for name in subdirs if name not in _PYTHON_SKIP_DIRS]
         if relative == Path("site-packages"):
-            # Only pip, as in the official image: nothing else installed into the host's Python (tools, .pth
-            # start-up hooks) comes along.
-            subdirs[:] = [name for name in subdirs if name == "pip" or name.startswith("pip-")]
+            # Nothing installed into the host's Python comes along (tools, .pth start-up hooks, and a pip whose
+            # vendored CA bundle this machine has appended its proxy's CA to): pip is installed afresh from
+            # the wheel that ships inside the standard library (ensurepip), as the official image does.
+            subdirs[:] = []
             files = []
         (target / relative).mkdir(parents=True, exist_ok=True)
         for name in files:
@@ -231,6 +232,8 @@ def _mmdebstrap(suite: str, sources: Path, staged_python: Path, output: Path) ->
         *[f"--dpkgopt={option}" for option in DPKG_EXCLUDES],
         f"--customize-hook=sync-in {staged_python} /usr/local",
         '--customize-hook=chroot "$1" ldconfig',
+        '--customize-hook=chroot "$1" /usr/local/bin/python3 -m ensurepip --default-pip',
+        '--customize-hook=find "$1/usr/local" -depth -name __pycache__ -type d -exec rm -rf {} +',
         f'--customize-hook=chroot "$1" /usr/local/bin/python3 -c "{check}"',
         suite,
         str(output),
