@@ -22,6 +22,7 @@ import secrets
 import shutil
 import signal
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,6 +59,7 @@ RELEASE_ID = re.compile(r"(\d{8}T\d{12}Z)-([0-9a-f]{12})")
 FILE_MODE = 0o444  # releases are immutable: hard links share the inode with older releases
 EXECUTABLE_MODE = 0o555
 DIRECTORY_MODE = 0o755
+FSYNC_THREADS = 32
 
 # Crash-consistency tests set this to N to SIGKILL the applying process at its Nth checkpoint. Unset (always,
 # outside those tests) it is never read again and the checkpoints do nothing.
@@ -109,7 +111,7 @@ def live_release(target: Path) -> str | None:
     if head != RELEASES_DIR or not RELEASE_ID.fullmatch(release):
         raise PublishError(f"{link} points to {value!r}, not to {RELEASES_DIR}/<release>; fix or remove the link")
     if not (target / RELEASES_DIR / release).is_dir():
-        raise PublishError(f"{link} points to {value!r}, which does not exist; roll back or publish again")
+        raise PublishError(f"{link} points to {value!r}, which does not exist; remove the link, then publish again")
     return release
 
 
@@ -227,43 +229,49 @@ def _stage(
     staging.mkdir(mode=DIRECTORY_MODE)
     _checkpoint()
     live_dir = None if live is None else target / RELEASES_DIR / live
-    transferred, directories = _assemble(staging, manifest, live_dir, old, blobs)
-    _write_record(staging / MANIFEST_FILE, manifest.to_json())
-    _write_record(staging / RELEASE_FILE, json.dumps({"release": release, "previous": live}, sort_keys=True))
-    # Deepest first; file contents were fsynced as they were written, hard links need only their directory.
-    for directory in sorted(directories, key=lambda d: d.count("/"), reverse=True):
-        _fsync_directory(directory)
+    transferred, written, directories = _assemble(staging, manifest, live_dir, old, blobs)
+    records = [(staging / MANIFEST_FILE, manifest.to_json())]
+    records.append((staging / RELEASE_FILE, json.dumps({"release": release, "previous": live}, sort_keys=True)))
+    for path, text in records:
+        _write_record(path, text)
+        written.append(os.fspath(path))
+    # Every written file and every directory (whose entries include the hard links) is on disk before the
+    # release is renamed into place; all at once, so the file system can commit them together.
+    _fsync_all([*written, *directories])
     _checkpoint()
     return transferred
 
 
 def _assemble(
     staging: Path, manifest: Manifest, live_dir: Path | None, live: Manifest | None, blobs: BlobSource
-) -> tuple[tuple[str, ...], set[str]]:
-    """Fill `staging` with `manifest`'s files; returns the paths whose content came from `blobs`, and the
-    directories made. Paths are plain strings: this loop runs once per file of the repository."""
+) -> tuple[tuple[str, ...], list[str], set[str]]:
+    """Fill `staging` with `manifest`'s files. Returns the paths whose content came from `blobs`, the files
+    written (not linked), and the directories made. Paths are plain strings: this loop runs once per file."""
     same_file: dict[tuple[str, bool], str] = {}
     same_content: dict[str, str] = {}
     for entry in live.files.values() if live is not None else ():
         same_file.setdefault((entry.sha256, entry.executable), entry.path)
         same_content.setdefault(entry.sha256, entry.path)
     root, old = os.fspath(staging), os.fspath(live_dir) if live_dir is not None else ""
-    transferred = []
+    transferred, written = [], []
     made = {root}
     for entry in manifest.files.values():
         destination = f"{root}/{entry.path}"
         _make_parents(destination.rpartition("/")[0], made)
         if old and (entry.sha256, entry.executable) in same_file:
-            _link_or_copy(f"{old}/{same_file[entry.sha256, entry.executable]}", destination, entry)
+            if not _link_or_copy(f"{old}/{same_file[entry.sha256, entry.executable]}", destination, entry):
+                written.append(destination)
         elif old and entry.sha256 in same_content:
             # Same content, other executable bit: a link would change the mode of the live release's file too.
             _copy_verified(f"{old}/{same_content[entry.sha256]}", destination, entry)
+            written.append(destination)
         else:
             with blobs.open(entry) as stream:
                 _write_verified(stream, destination, entry)
             transferred.append(entry.path)
+            written.append(destination)
         _checkpoint()
-    return tuple(transferred), made
+    return tuple(transferred), written, made
 
 
 def _make_parents(directory: str, made: set[str]) -> None:
@@ -274,7 +282,8 @@ def _make_parents(directory: str, made: set[str]) -> None:
     made.add(directory)
 
 
-def _link_or_copy(existing: str, destination: str, entry: FileEntry) -> None:
+def _link_or_copy(existing: str, destination: str, entry: FileEntry) -> bool:
+    """Hard-link `existing` to `destination`, else copy it; True when linked."""
     try:
         os.link(existing, destination)
     except OSError as error:
@@ -282,6 +291,8 @@ def _link_or_copy(existing: str, destination: str, entry: FileEntry) -> None:
         if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES):
             raise
         _copy_verified(existing, destination, entry)
+        return False
+    return True
 
 
 def _copy_verified(existing: str, destination: str, entry: FileEntry) -> None:
@@ -290,7 +301,7 @@ def _copy_verified(existing: str, destination: str, entry: FileEntry) -> None:
 
 
 def _write_verified(stream: Any, destination: str, entry: FileEntry) -> None:
-    """Write `stream` to a new file, failing unless its sha256 and size are the entry's; fsynced, read-only."""
+    """Write `stream` to a new read-only file, failing unless its sha256 and size are the entry's."""
     digest = hashlib.sha256()
     size = 0
     fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
@@ -307,7 +318,6 @@ def _write_verified(stream: Any, destination: str, entry: FileEntry) -> None:
                 f"{entry.sha256} ({entry.size} bytes); the file changed while publishing, publish again"
             )
         os.fchmod(fd, EXECUTABLE_MODE if entry.executable else FILE_MODE)
-        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -316,7 +326,6 @@ def _write_record(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
     try:
         os.write(fd, text.encode())
-        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -369,6 +378,21 @@ def _remove_stale_staging(target: Path) -> None:
 
 
 # --- durability ----------------------------------------------------------------------------------------------
+
+
+def _fsync_all(paths: list[str]) -> None:
+    """fsync many files and directories concurrently: each fsync waits for a journal commit, and concurrent
+    ones share commits, so a thousand take about as long as a few."""
+    with ThreadPoolExecutor(max_workers=min(FSYNC_THREADS, len(paths) or 1)) as pool:
+        list(pool.map(_fsync_path, paths))
+
+
+def _fsync_path(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_directory(directory: Path | str) -> None:
