@@ -4,7 +4,7 @@ Shared by the live-reload end-to-end test and the publish benchmark: the code se
 (`dagster code-server start -m dagster_ecs.location -a <repo>`), the webserver reaches it over gRPC.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +48,7 @@ class LiveDagster:
 
 
 @contextmanager
-def serving(work: Path, repository: str, dags_dir: Path, extra_env: Mapping[str, str]) -> Iterator[LiveDagster]:
+def serving(work: Path, repository: str, dags_dir: Path, extra_env: Mapping[str, str]) -> Generator[LiveDagster]:
     """Start the code server of `repository` (reading `dags_dir`) and a webserver in front of it."""
     home = work / "home"
     home.mkdir(parents=True, exist_ok=True)
