@@ -1,5 +1,6 @@
 """Publish and go live: a real webserver and code server serve a repository's published `current`; a change is
-published, the location reloaded through GraphQL, and the new asset is served by the same processes."""
+published, the location reloaded through GraphQL, and the new asset is served by the same processes. A broken
+change is refused by the preflight; forced past it, the reload names the failing file and a rollback recovers."""
 
 import subprocess
 import sys
@@ -8,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from dagster_ecs.publish.blobs import DirectoryBlobs
+from dagster_ecs.publish.errors import ReloadError
 from dagster_ecs.publish.manifest import build_manifest
 from dagster_ecs.publish.preflight import LoadedDefinitions, preflight
-from dagster_ecs.publish.release import apply_release, live_release
+from dagster_ecs.publish.release import apply_release, live_release, rollback
 from dagster_ecs.publish.reload import reload_location
 from tests.support.dagster_processes import live_family
 from tests.support.live_dagster import serving
@@ -93,3 +95,20 @@ def test_a_published_change_goes_live_without_restarting_anything(tmp_path: Path
         assert live.asset_keys(REPOSITORY) == {"repos/live/first_asset", "repos/live/second_asset"}
         assert live.code_server.alive()
         assert live.webserver.alive()
+
+        # Forced past the preflight, the broken release goes live and the reload reports the code server's load
+        # error, naming the file; a rollback and a reload serve the previous release again.
+        forced = subprocess.run(
+            [*command, "--repository", REPOSITORY, "--no-preflight", "--no-hash-cache"],
+            capture_output=True,
+            text=True,
+            timeout=RELOAD_TIMEOUT,
+        )
+        assert forced.returncode == 0, forced.stderr
+        with pytest.raises(ReloadError, match=r"failed to load: .*live_dag\.py"):
+            reload_location(live.webserver.url, REPOSITORY, expected=second, timeout=RELOAD_TIMEOUT)
+        assert rollback(target).release == live_before
+        assert reload_location(live.webserver.url, REPOSITORY, expected=second, timeout=RELOAD_TIMEOUT) == second
+        assert {p.name: p.pid for p in (live.code_server, live.webserver)} == started
+        with pytest.raises(ReloadError, match="RepositoryLocationNotFound"):
+            reload_location(live.webserver.url, "not-served", timeout=RELOAD_TIMEOUT)
