@@ -176,6 +176,22 @@ def test_uncommitted_inputs_are_refused_unless_allowed(
     assert allowed.facts["image_tag"].endswith("-dirty")
 
 
+def test_auto_takes_podman_when_no_docker_daemon_answers_and_docker_without_one_is_refused(
+    aws: MotoServer, podman_env: PodmanHost, registry: LocalRegistry, inputs: Path, tmp_path: Path
+) -> None:
+    no_daemon = {"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}  # whether or not a docker CLI is installed
+    role_vars = plain_vars(registry, inputs, "x/builder", image_builder="auto")
+    auto = run_role(tmp_path / "auto", "image", role_vars, aws=aws, env=no_daemon, check=True)
+    assert auto.rc == 0, auto.failures
+    [report] = auto.results(REPORT_TASK.split(" : ", 1)[1])
+    assert report["msg"].endswith("with podman.")
+
+    docker = run_role(tmp_path / "docker", "image", {**role_vars, "image_builder": "docker"}, aws=aws, env=no_daemon)
+    assert docker.rc != 0
+    [failure] = docker.failures
+    assert "Docker daemon does not answer" in failure["msg"]
+
+
 # ---------------------------------------------------------------------------------------------- ECR (emulator)
 
 
