@@ -4,30 +4,50 @@
 
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
 )
 
-# boto3 clients and their answers are untyped.
-Client = Any
-Description = dict[str, Any]
-Tags = dict[str, str]
+# Re-exported: the modules import these from here.
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS as AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client as Client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Description as Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Tags as Tags
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import converge_tags
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import predict_tags as predict_tags
+
+# Argument spec of one capacity provider strategy item (documented by the capacity_provider_strategy doc fragment).
+STRATEGY_ITEM_OPTIONS: dict[str, Any] = {
+    "capacity_provider": {"required": True},
+    "weight": {"type": "int", "default": 0},
+    "base": {"type": "int", "default": 0},
+}
 
 
-def client(module: AnsibleAWSModule, service: str) -> Client:
-    """A boto3 client retried with jittered backoff when called with aws_retry=True."""
-    return module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+def strategy(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A capacity provider strategy (option form or ECS's answer) in option form, sorted, with ECS's defaults."""
+    return sorted(
+        (
+            {
+                "capacity_provider": item.get("capacity_provider") or item.get("capacityProvider"),
+                "weight": item.get("weight") or 0,
+                "base": item.get("base") or 0,
+            }
+            for item in items or []
+        ),
+        key=lambda item: item["capacity_provider"],
+    )
+
+
+def strategy_request(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A strategy in option form as ECS's request parameter."""
+    return [
+        {"capacityProvider": item["capacity_provider"], "weight": item["weight"], "base": item["base"]}
+        for item in items
+    ]
 
 
 def drop_empty(value: Any) -> Any:
@@ -49,16 +69,6 @@ def differences(current: Any, wanted: Any, path: str = "") -> list[str]:
             found.extend(differences(current.get(key), wanted.get(key), f"{path}.{key}" if path else str(key)))
         return found
     return [] if current == wanted else [f"{path}: {current!r} -> {wanted!r}"]
-
-
-def predict_tags(current: Tags, wanted: Tags | None, purge: bool) -> Tags:
-    """The tags a resource will have once its tags are converged (tags=None leaves them alone)."""
-    if wanted is None:
-        return dict(current)
-    to_set, to_unset = compare_aws_tags(current, wanted, purge_tags=purge)
-    result = {key: value for key, value in current.items() if key not in to_unset}
-    result.update(to_set)
-    return result
 
 
 def tags_to_dict(tags: list[dict[str, str]] | None) -> Tags:
@@ -88,27 +98,25 @@ def ensure_tags(
 
     ECS names the ARN `resourceArn` and tags key/value; Cloud Map `ResourceARN` and Key/Value.
     """
-    if wanted is None:
-        return False
-    to_set, to_unset = compare_aws_tags(current, wanted, purge_tags=purge)
-    if not (to_set or to_unset):
-        return False
-    if module.check_mode:
-        return True
-    try:
-        if lowercase_keys:
-            if to_unset:
-                aws.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
-            if to_set:
-                aws.tag_resource(aws_retry=True, resourceArn=arn, tags=ecs_tag_list(to_set))
-        else:
-            if to_unset:
-                aws.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=to_unset)
-            if to_set:
-                aws.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to update the tags of {arn}")
-    return True
+    if lowercase_keys:
+        return converge_tags(
+            module,
+            arn,
+            current,
+            wanted,
+            purge,
+            tag=lambda tags: aws.tag_resource(aws_retry=True, resourceArn=arn, tags=ecs_tag_list(tags)),
+            untag=lambda keys: aws.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=keys),
+        )
+    return converge_tags(
+        module,
+        arn,
+        current,
+        wanted,
+        purge,
+        tag=lambda tags: aws.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(tags)),
+        untag=lambda keys: aws.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=keys),
+    )
 
 
 def lacks_required_tags(module: AnsibleAWSModule, what: str, tags: Tags) -> bool:

@@ -12,13 +12,6 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -26,13 +19,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
 )
 
-# boto3 clients and their answers are untyped.
-Client = Any
-Description = dict[str, Any]
-Tags = dict[str, str]
+# Re-exported: the modules import these from here.
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS as AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client as Client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Description as Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Tags as Tags
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import converge_tags
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import predict_tags as predict_tags
 
 # Seconds between two polls while waiting for a life-cycle state.
 POLL_INTERVAL = 5
@@ -47,7 +43,7 @@ LIFECYCLE_KEYS = {
 
 def efs_client(module: AnsibleAWSModule) -> Client:
     """The EFS client every module uses: retried with jittered backoff when called with aws_retry=True."""
-    return module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
+    return retrying_client(module, "efs")
 
 
 @AWSRetry.jittered_backoff()
@@ -224,31 +220,21 @@ def desired_tags(name: str, tags: Tags | None, purge_tags: bool) -> tuple[Tags, 
     return wanted, bool(purge_tags and tags is not None)
 
 
-def predict_tags(current: Tags, wanted: Tags, purge: bool) -> Tags:
-    """The tags a resource will have once ensure_tags has run."""
-    to_set, to_unset = compare_aws_tags(current, wanted, purge_tags=purge)
-    result = {key: value for key, value in current.items() if key not in to_unset}
-    result.update(to_set)
-    return result
-
-
 def ensure_tags(
     module: AnsibleAWSModule, client: Client, resource_id: str, current: Tags, wanted: Tags, purge: bool
 ) -> bool:
     """Tag and untag through TagResource / UntagResource; True if anything changed (also in check mode)."""
-    to_set, to_unset = compare_aws_tags(current, wanted, purge_tags=purge)
-    if not (to_set or to_unset):
-        return False
-    if module.check_mode:
-        return True
-    try:
-        if to_unset:
-            client.untag_resource(aws_retry=True, ResourceId=resource_id, TagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, ResourceId=resource_id, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to update the tags of {resource_id}")
-    return True
+    return converge_tags(
+        module,
+        resource_id,
+        current,
+        wanted,
+        purge,
+        tag=lambda tags: client.tag_resource(
+            aws_retry=True, ResourceId=resource_id, Tags=ansible_dict_to_boto3_tag_list(tags)
+        ),
+        untag=lambda keys: client.untag_resource(aws_retry=True, ResourceId=resource_id, TagKeys=keys),
+    )
 
 
 def wait_for(

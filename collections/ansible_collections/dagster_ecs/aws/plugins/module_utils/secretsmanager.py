@@ -4,26 +4,20 @@
 
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-# boto3 clients and their answers are untyped.
-Client = Any
-Description = dict[str, Any]
+# Re-exported: the modules import these from here.
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS as AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client as Client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Description as Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
 
 
 def secretsmanager_client(module: AnsibleAWSModule) -> Client:
     """The client every module uses: retried with jittered backoff when called with aws_retry=True."""
-    return module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    return retrying_client(module, "secretsmanager")
 
 
 def describe_secret(module: AnsibleAWSModule, client: Client, name: str) -> Description | None:

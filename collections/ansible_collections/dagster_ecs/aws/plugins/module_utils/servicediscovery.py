@@ -6,7 +6,8 @@ import time
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import AWS_ERRORS, Client, Description, tags_to_dict
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS, Client, Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import tags_to_dict
 
 POLL_INTERVAL = 2
 

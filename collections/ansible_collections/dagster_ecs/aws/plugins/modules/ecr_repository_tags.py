@@ -22,13 +22,17 @@ options:
     description:
       - AWS account that holds the repository; the caller's account when unset.
     type: str
+  tags:
+    description:
+      - Tags the repository must carry; with O(purge_tags=true) (the default), exactly these.
+    type: dict
+    required: true
+    aliases: [resource_tags]
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-notes:
-  - O(tags) is required here; O(purge_tags=true) (the default) removes tags not listed.
 """
 
 EXAMPLES = r"""
@@ -53,20 +57,13 @@ tags:
 
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
 )
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS, converge_tags, predict_tags
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "repository_name": {"required": True},
@@ -78,7 +75,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    client = retrying_client(module, "ecr")
     name = module.params["repository_name"]
     describe: dict[str, Any] = {"repositoryNames": [name]}
     if module.params["registry_id"]:
@@ -91,20 +88,19 @@ def main() -> None:
         )
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Failed to read the tags of ECR repository {name}")
-    to_set, to_unset = compare_aws_tags(current, module.params["tags"], module.params["purge_tags"])
-    after = {key: value for key, value in current.items() if key not in to_unset}
-    after.update(to_set)
-    changed = bool(to_set or to_unset)
-    if changed and not module.check_mode:
-        try:
-            if to_unset:
-                client.untag_resource(aws_retry=True, resourceArn=repository_arn, tagKeys=to_unset)
-            if to_set:
-                client.tag_resource(
-                    aws_retry=True, resourceArn=repository_arn, tags=ansible_dict_to_boto3_tag_list(to_set)
-                )
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Failed to tag ECR repository {name}")
+    wanted, purge = module.params["tags"], module.params["purge_tags"]
+    after = predict_tags(current, wanted, purge)
+    changed = converge_tags(
+        module,
+        f"ECR repository {name}",
+        current,
+        wanted,
+        purge,
+        tag=lambda tags: client.tag_resource(
+            aws_retry=True, resourceArn=repository_arn, tags=ansible_dict_to_boto3_tag_list(tags)
+        ),
+        untag=lambda keys: client.untag_resource(aws_retry=True, resourceArn=repository_arn, tagKeys=keys),
+    )
     result: dict[str, Any] = {"changed": changed, "repository_arn": repository_arn, "tags": after}
     if module._diff:
         result["diff"] = {"before": {"tags": current}, "after": {"tags": after}}

@@ -28,38 +28,15 @@ options:
     description: Capacity providers of the cluster, e.g. V([FARGATE, FARGATE_SPOT]). Unset leaves them alone.
     type: list
     elements: str
-  default_capacity_provider_strategy:
-    description: Strategy used by services and tasks that name neither a launch type nor a strategy.
-    type: list
-    elements: dict
-    suboptions:
-      capacity_provider:
-        description: Capacity provider name.
-        type: str
-        required: true
-      weight:
-        description: Relative share of tasks.
-        type: int
-        default: 0
-      base:
-        description: Tasks that run on this provider before weights apply.
-        type: int
-        default: 0
   container_insights:
     description: The C(containerInsights) setting. Unset leaves it alone.
     type: str
     choices: [enabled, enhanced, disabled]
-  tags:
-    description: Tags of the cluster. Unset leaves them alone.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not in O(tags).
-    type: bool
-    default: true
 extends_documentation_fragment:
+  - dagster_ecs.aws.capacity_provider_strategy.cluster
   - amazon.aws.common.modules
   - amazon.aws.region.modules
+  - amazon.aws.tags
   - amazon.aws.boto3
 """
 
@@ -107,12 +84,15 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
     AWS_ERRORS,
+    STRATEGY_ITEM_OPTIONS,
     Client,
     Description,
     client,
     ecs_tag_list,
     ensure_tags,
     predict_tags,
+    strategy,
+    strategy_request,
     tags_to_dict,
 )
 
@@ -120,41 +100,11 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "state": {"default": "present", "choices": ["present", "absent"]},
     "name": {"required": True},
     "capacity_providers": {"type": "list", "elements": "str"},
-    "default_capacity_provider_strategy": {
-        "type": "list",
-        "elements": "dict",
-        "options": {
-            "capacity_provider": {"required": True},
-            "weight": {"type": "int", "default": 0},
-            "base": {"type": "int", "default": 0},
-        },
-    },
+    "default_capacity_provider_strategy": {"type": "list", "elements": "dict", "options": STRATEGY_ITEM_OPTIONS},
     "container_insights": {"choices": ["enabled", "enhanced", "disabled"]},
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }
-
-
-def strategy(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """A capacity provider strategy in option form, sorted, with ECS's defaults."""
-    return sorted(
-        (
-            {
-                "capacity_provider": item.get("capacity_provider") or item.get("capacityProvider"),
-                "weight": item.get("weight") or 0,
-                "base": item.get("base") or 0,
-            }
-            for item in items or []
-        ),
-        key=lambda item: item["capacity_provider"],
-    )
-
-
-def strategy_request(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"capacityProvider": item["capacity_provider"], "weight": item["weight"], "base": item["base"]}
-        for item in items
-    ]
 
 
 def summarize(cluster: Description | None) -> dict[str, Any]:

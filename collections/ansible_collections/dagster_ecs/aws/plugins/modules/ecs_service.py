@@ -49,25 +49,6 @@ options:
     description: Launch type. Mutually exclusive with O(capacity_provider_strategy).
     type: str
     choices: [FARGATE, EC2, EXTERNAL]
-  capacity_provider_strategy:
-    description:
-      - Capacity provider strategy. When neither it nor O(launch_type) is set, the cluster's default strategy
-        applies at creation and the strategy is not managed afterwards.
-    type: list
-    elements: dict
-    suboptions:
-      capacity_provider:
-        description: Capacity provider name.
-        type: str
-        required: true
-      weight:
-        description: Relative share of tasks.
-        type: int
-        default: 0
-      base:
-        description: Tasks that run on this provider before weights apply.
-        type: int
-        default: 0
   platform_version:
     description: Fargate platform version; not managed when unset.
     type: str
@@ -192,18 +173,12 @@ options:
     description: Seconds to wait.
     type: int
     default: 600
-  tags:
-    description: Tags of the service. Unset leaves them alone.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not in O(tags).
-    type: bool
-    default: true
 extends_documentation_fragment:
+  - dagster_ecs.aws.capacity_provider_strategy
   - dagster_ecs.aws.require_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
+  - amazon.aws.tags
   - amazon.aws.boto3
 """
 
@@ -262,6 +237,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
     AWS_ERRORS,
+    STRATEGY_ITEM_OPTIONS,
     Client,
     Description,
     client,
@@ -270,6 +246,8 @@ from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
     ensure_tags,
     lacks_required_tags,
     predict_tags,
+    strategy,
+    strategy_request,
     tags_to_dict,
 )
 
@@ -280,15 +258,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "task_definition": {},
     "desired_count": {"type": "int", "default": 1},
     "launch_type": {"choices": ["FARGATE", "EC2", "EXTERNAL"]},
-    "capacity_provider_strategy": {
-        "type": "list",
-        "elements": "dict",
-        "options": {
-            "capacity_provider": {"required": True},
-            "weight": {"type": "int", "default": 0},
-            "base": {"type": "int", "default": 0},
-        },
-    },
+    "capacity_provider_strategy": {"type": "list", "elements": "dict", "options": STRATEGY_ITEM_OPTIONS},
     "platform_version": {},
     "network_configuration": {
         "type": "dict",
@@ -358,20 +328,6 @@ POLL_INTERVAL = 5
 def task_definition_name(value: str | None) -> str | None:
     """'arn:...:task-definition/family:3' and 'family:3' both as 'family:3'."""
     return value.split("task-definition/")[-1] if value else None
-
-
-def strategy(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    return sorted(
-        (
-            {
-                "capacity_provider": item.get("capacity_provider") or item.get("capacityProvider"),
-                "weight": item.get("weight") or 0,
-                "base": item.get("base") or 0,
-            }
-            for item in items or []
-        ),
-        key=lambda item: item["capacity_provider"],
-    )
 
 
 def load_balancers(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -594,10 +550,7 @@ class ServiceTask:
         if differs("desired_count"):
             params["desiredCount"] = wanted["desired_count"]
         if differs("capacity_provider_strategy") and wanted["capacity_provider_strategy"]:
-            params["capacityProviderStrategy"] = [
-                {"capacityProvider": s["capacity_provider"], "weight": s["weight"], "base": s["base"]}
-                for s in wanted["capacity_provider_strategy"]
-            ]
+            params["capacityProviderStrategy"] = strategy_request(wanted["capacity_provider_strategy"])
         if differs("platform_version") and wanted.get("platform_version"):
             params["platformVersion"] = wanted["platform_version"]
         network = wanted.get("network_configuration")

@@ -82,18 +82,11 @@ options:
       - Running tasks and services keep working; new tasks can no longer be started from those revisions.
     type: bool
     default: false
-  tags:
-    description: Tags of the revision. Unset leaves them alone.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not in O(tags).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - dagster_ecs.aws.require_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
+  - amazon.aws.tags
   - amazon.aws.boto3
 """
 

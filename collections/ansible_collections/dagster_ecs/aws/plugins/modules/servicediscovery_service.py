@@ -67,18 +67,11 @@ options:
     description: Seconds to wait for an asynchronous operation.
     type: int
     default: 300
-  tags:
-    description: Tags of the service. Unset leaves them alone.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not in O(tags).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - dagster_ecs.aws.require_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
+  - amazon.aws.tags
   - amazon.aws.boto3
 """
 
