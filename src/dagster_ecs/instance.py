@@ -59,3 +59,26 @@ def local_instance_config(env: Mapping[str, str], max_concurrent_runs: int = 4) 
     if postgres_configured(env):
         config["storage"] = postgres_storage()
     return config
+
+
+def compose_instance_config(max_concurrent_runs: int = 4) -> dict[str, Any]:
+    """dagster.yaml of docker-compose.yml: PostgreSQL storage and S3 compute logs, named by environment variables.
+
+    No run launcher: Dagster's default asks the repository's code server to start the run, so a run executes in
+    that code server's container with its DAG files, as a run task does on ECS. Compute logs go to the S3
+    emulator, where the webserver (another container) can read them.
+    """
+    config = local_instance_config({}, max_concurrent_runs)
+    config["storage"] = postgres_storage()
+    config["compute_logs"] = {
+        "module": "dagster_aws.s3.compute_log_manager",
+        "class": "S3ComputeLogManager",
+        "config": {
+            "bucket": {"env": "S3_BUCKET"},
+            "prefix": "compute_logs",
+            "region": {"env": "AWS_DEFAULT_REGION"},
+            "skip_empty_files": True,
+            "upload_interval": 30,
+        },
+    }
+    return config

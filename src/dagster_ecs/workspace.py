@@ -37,6 +37,16 @@ def grpc_workspace(servers: Mapping[str, tuple[str, int]]) -> dict[str, Any]:
     }
 
 
+def compose_service_name(repository: str) -> str:
+    """The docker-compose.yml service (and host name) of a repository's code server."""
+    return f"code-{repository}"
+
+
+def compose_workspace(repositories: Sequence[str]) -> dict[str, Any]:
+    """The workspace of docker-compose.yml: each repository's code server by its compose service name."""
+    return grpc_workspace({name: (compose_service_name(name), CODE_SERVER_PORT) for name in repositories})
+
+
 def code_server_command(repository: str, host: str = "0.0.0.0", port: int = CODE_SERVER_PORT) -> list[str]:  # noqa: S104 - containers listen on their own interface
     """The command a repository's code server runs; it reloads code without restarting the container."""
     return [

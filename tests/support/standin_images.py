@@ -12,6 +12,7 @@ says how each differs from the official image.
 """
 
 import hashlib
+import inspect
 import os
 import shutil
 import subprocess
@@ -69,7 +70,7 @@ def ensure_python_base(host: PodmanHost, name: str) -> str:
     if version != "3.12":
         raise PodmanError(f"the base image stand-in copies the running Python, which is {version}, not 3.12")
     suite, sources = host_debian_release()
-    recipe = _digest(Path(__file__).read_bytes(), suite.encode(), sources, sys.version.encode())
+    recipe = _digest(_base_recipe_source(), suite.encode(), sources, sys.version.encode())
     with host.lock("base"):
         if host.image_labels(name).get(RECIPE_LABEL) == recipe:
             return name
@@ -118,11 +119,14 @@ def ensure_containerfile_image(host: PodmanHost, name: str, recipe_dir: str, bui
     with host.lock(f"standin-{recipe_dir}"):
         if host.image_labels(name).get(RECIPE_LABEL) == recipe:
             return name
+        previous = _image_id(host, name)
         args = ["build", "--isolation", "chroot", "--pull=never", "--network", "host", "--layers", "--format", "docker"]
         args += ["--tag", name, "--label", f"{RECIPE_LABEL}={recipe}", *build_secret_args()]
         for key, value in build_args.items():
             args += ["--build-arg", f"{key}={value}"]
         host.podman(*args, str(directory), timeout=BUILD_TIMEOUT)
+        if previous:
+            forget_image(host, previous)
     return name
 
 
@@ -244,8 +248,25 @@ def _mmdebstrap(suite: str, sources: Path, staged_python: Path, output: Path) ->
         raise PodmanError(f"mmdebstrap failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
 
 
+def _base_recipe_source() -> bytes:
+    """The code and settings that make the base image: a change to any of them rebuilds it, nothing else does."""
+    functions = (ensure_python_base, stage_python, _copy_tree, _copy_relocated, _strip_binaries, _mmdebstrap)
+    settings = repr((PATH, RUNTIME_PACKAGES, DPKG_EXCLUDES, sorted(_PYTHON_SKIP_DIRS), _PYTHON_BIN))
+    return "\n".join([settings, *(inspect.getsource(function) for function in functions)]).encode()
+
+
 def _digest(*parts: bytes) -> str:
     digest = hashlib.sha256()
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()[:32]
+
+
+def ensure_postgres(host: PodmanHost, name: str = "docker.io/library/postgres:16") -> str:
+    """The stand-in for postgres:16 (Debian bookworm's PostgreSQL 15: Debian has no 16; docs/images.md)."""
+    return ensure_containerfile_image(host, name, "postgres", {})
+
+
+def ensure_moto(host: PodmanHost, version: str) -> str:
+    """The stand-in for motoserver/moto:`version`, moto[server] of that version from PyPI."""
+    return ensure_containerfile_image(host, f"docker.io/motoserver/moto:{version}", "moto", {"MOTO_VERSION": version})
