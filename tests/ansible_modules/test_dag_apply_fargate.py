@@ -8,9 +8,7 @@ and what it made of ECS's and CloudWatch's answers.
 """
 
 import json
-import shutil
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,92 +17,28 @@ import pytest
 
 from dagster_ecs.publish.manifest import build_manifest
 from dagster_ecs.publish.release import live_manifest
-from tests.ansible_modules.network import Network, make_network
 from tests.ansible_modules.playbook import PlaybookRunner, task
 from tests.support.fargate_agent import fargate_agent
+from tests.support.publisher_stack import BUCKET, CLUSTER, DAGS_DIR, PublisherStack, make_publisher_stack
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REGION = "ap-southeast-2"
-ACCOUNT = "123456789012"
-BUCKET = "dagster-ecs-test-bucket"
-CLUSTER = "dagster-ecs-test"
 FAMILY = "dagster-ecs-test-publish-main"
-LOG_GROUP = "/dagster-ecs-test/code-server"
-MOUNT = "/opt/dagster/dags/main"
+MOUNT = f"{DAGS_DIR}/main"
 APPLY = "dagster_ecs.aws.dag_apply"
 PUBLISH = "dagster_ecs.aws.dag_publish"
 
 
-@dataclass(frozen=True)
-class Stack:
-    network: Network
-    source: Path
-    efs: Path
-
-    @property
-    def mounts(self) -> dict[str, Path]:
-        return {MOUNT: self.efs}
-
-
 @pytest.fixture
-def stack(playbook: PlaybookRunner, tmp_path: Path) -> Stack:
-    """What site.yml would have made: network, bucket, cluster, log group, the publisher task definition."""
-    network = make_network(REGION)
-    # As the network role makes it (EFS mount targets are reached by DNS name).
-    boto3.client("ec2").modify_vpc_attribute(VpcId=network.vpc_id, EnableDnsHostnames={"Value": True})
-    boto3.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    boto3.client("logs").create_log_group(logGroupName=LOG_GROUP)
-    ecs: Any = boto3.client("ecs")
-    ecs.create_cluster(clusterName=CLUSTER)
-    ecs.register_task_definition(
-        family=FAMILY,
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/dagster-ecs-test/dagster-ecs-test-execution",
-        taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/dagster-ecs-test/dagster-ecs-test-pub-main",
-        containerDefinitions=[
-            {
-                "name": "dagster",
-                "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/dagster-ecs:test",
-                "essential": True,
-                "command": ["python", "-m", "dagster_ecs.publish", "releases", MOUNT],
-                "environment": [{"name": "AWS_DEFAULT_REGION", "value": REGION}],
-                "mountPoints": [{"sourceVolume": "dags", "containerPath": MOUNT, "readOnly": False}],
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": LOG_GROUP,
-                        "awslogs-region": REGION,
-                        "awslogs-stream-prefix": "publish-main",
-                    },
-                },
-            }
-        ],
-        volumes=[
-            {
-                "name": "dags",
-                "efsVolumeConfiguration": {
-                    "fileSystemId": "fs-0123456789abcdef0",
-                    "transitEncryption": "ENABLED",
-                    "authorizationConfig": {"accessPointId": "fsap-0123456789abcdef0", "iam": "ENABLED"},
-                },
-            }
-        ],
-    )
-    source = tmp_path / "dags" / "main"
-    shutil.copytree(REPO_ROOT / "dags" / "main", source, ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "efs").mkdir()
-    return Stack(network, source, tmp_path / "efs" / "main")
+def stack(playbook: PlaybookRunner, tmp_path: Path) -> PublisherStack:
+    """What site.yml would have made for repository main (tests/support/publisher_stack.py)."""
+    return make_publisher_stack(tmp_path, ["main"])
 
 
-def stage(stack: Stack) -> dict[str, Any]:
-    args = {"repository": "main", "source": str(stack.source), "bucket": BUCKET, "preflight": False}
+def stage(stack: PublisherStack) -> dict[str, Any]:
+    args = {"repository": "main", "source": str(stack.sources / "main"), "bucket": BUCKET, "preflight": False}
     return task(PUBLISH, args, register="staged")
 
 
-def fargate(stack: Stack, **extra: Any) -> dict[str, Any]:
+def fargate(stack: PublisherStack, **extra: Any) -> dict[str, Any]:
     options = {key: extra.pop(key) for key in ("ignore_errors",) if key in extra}
     args = {
         "repository": "main",
@@ -112,8 +46,8 @@ def fargate(stack: Stack, **extra: Any) -> dict[str, Any]:
         "manifest_key": "{{ staged.manifest_key }}",
         "cluster": CLUSTER,
         "task_definition": FAMILY,
-        "subnets": stack.network.subnet_ids[:2],
-        "security_groups": stack.network.security_group_ids[:1],
+        "subnets": stack.subnet_ids,
+        "security_groups": stack.security_group_ids,
         "tags": {"Repository": "main"},
         "poll_interval": 0.5,
         **extra,
@@ -131,7 +65,7 @@ def live_json() -> dict[str, Any] | None:
 
 def recorded_tasks(endpoint_url: str) -> list[dict[str, Any]]:
     """The tasks as moto stored them from the RunTask requests (its model data, /moto-api/data.json)."""
-    with urllib.request.urlopen(f"{endpoint_url}/moto-api/data.json", timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{endpoint_url}/moto-api/data.json", timeout=10) as response:
         return json.load(response)["ecs"]["Task"]
 
 
@@ -140,15 +74,15 @@ def run_task_calls(playbook: PlaybookRunner) -> int:
 
 
 def test_the_publisher_task_applies_the_staged_release_and_is_not_started_again(
-    playbook: PlaybookRunner, stack: Stack
+    playbook: PlaybookRunner, stack: PublisherStack
 ) -> None:
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env) as agent:
         staged, applied = playbook.run([stage(stack), fargate(stack)])
     assert applied["changed"] is True
     assert "template_dag.py" in applied["files"]["added"]
     assert applied["release"].endswith(staged["digest"][:12])
-    assert live_manifest(stack.efs) == build_manifest(stack.source)
-    assert live_json() == json.loads(build_manifest(stack.source).to_json())
+    assert live_manifest(stack.efs / "main") == build_manifest(stack.sources / "main")
+    assert live_json() == json.loads(build_manifest(stack.sources / "main").to_json())
     assert any(json.loads(line).get("release") == applied["release"] for line in applied["log_lines"])
 
     [ran] = agent.ran
@@ -161,8 +95,8 @@ def test_the_publisher_task_applies_the_staged_release_and_is_not_started_again(
     assert recorded["launch_type"] == "FARGATE"
     assert recorded["network_configuration"] == {
         "awsvpcConfiguration": {
-            "subnets": stack.network.subnet_ids[:2],
-            "securityGroups": stack.network.security_group_ids[:1],
+            "subnets": stack.subnet_ids,
+            "securityGroups": stack.security_group_ids,
             "assignPublicIp": "DISABLED",
         }
     }
@@ -175,7 +109,7 @@ def test_the_publisher_task_applies_the_staged_release_and_is_not_started_again(
     assert run_task_calls(playbook) == runs_before, "live.json equals the manifest: no task is started"
 
 
-def test_check_mode_reports_the_files_and_starts_nothing(playbook: PlaybookRunner, stack: Stack) -> None:
+def test_check_mode_reports_the_files_and_starts_nothing(playbook: PlaybookRunner, stack: PublisherStack) -> None:
     runs_before = run_task_calls(playbook)
     [checked] = playbook.run([stage(stack), fargate(stack)], check=True)[1:]
     assert checked["changed"] is True
@@ -186,9 +120,9 @@ def test_check_mode_reports_the_files_and_starts_nothing(playbook: PlaybookRunne
     assert run_task_calls(playbook) == runs_before
 
 
-def test_a_failing_apply_fails_the_task_with_its_log_lines(playbook: PlaybookRunner, stack: Stack) -> None:
+def test_a_failing_apply_fails_the_task_with_its_log_lines(playbook: PlaybookRunner, stack: PublisherStack) -> None:
     [staged] = playbook.run([stage(stack)])
-    manifest = build_manifest(stack.source)
+    manifest = build_manifest(stack.sources / "main")
     lost = manifest.files["template_dag.py"].sha256
     boto3.client("s3").delete_object(Bucket=BUCKET, Key=f"deployments/main/blobs/{lost}")
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env) as agent:
@@ -200,23 +134,25 @@ def test_a_failing_apply_fails_the_task_with_its_log_lines(playbook: PlaybookRun
     assert failed["failed"] is True
     assert "exit code 1" in failed["msg"]
     assert "EssentialContainerExited" in failed["msg"]
-    assert "template_dag.py" in failed["msg"] and "not staged" in failed["msg"], failed["msg"]
+    assert "template_dag.py" in failed["msg"], failed["msg"]
+    assert "not staged" in failed["msg"], failed["msg"]
     assert any("not staged" in line for line in failed["log_lines"])
-    assert live_manifest(stack.efs) is None, "nothing went live"
+    assert live_manifest(stack.efs / "main") is None, "nothing went live"
     assert live_json() is None
 
 
-def test_a_task_that_never_runs_fails_with_ecs_reason(playbook: PlaybookRunner, stack: Stack) -> None:
+def test_a_task_that_never_runs_fails_with_ecs_reason(playbook: PlaybookRunner, stack: PublisherStack) -> None:
     reason = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes"
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env, fail_to_start=reason):
         _, failed = playbook.run([stage(stack), fargate(stack, ignore_errors=True)])
     assert failed["failed"] is True
     assert "no exit code" in failed["msg"]
-    assert "TaskFailedToStart" in failed["msg"] and reason in failed["msg"]
+    assert "TaskFailedToStart" in failed["msg"]
+    assert reason in failed["msg"]
     assert "(the task wrote no log lines)" in failed["msg"]
 
 
-def test_a_task_that_does_not_finish_is_stopped(playbook: PlaybookRunner, stack: Stack) -> None:
+def test_a_task_that_does_not_finish_is_stopped(playbook: PlaybookRunner, stack: PublisherStack) -> None:
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env, hold=True):
         _, failed = playbook.run([stage(stack), fargate(stack, wait_timeout=2, ignore_errors=True)])
     assert failed["failed"] is True
@@ -226,18 +162,18 @@ def test_a_task_that_does_not_finish_is_stopped(playbook: PlaybookRunner, stack:
 
 
 def test_rollback_runs_in_a_task_and_records_the_earlier_release_as_live(
-    playbook: PlaybookRunner, stack: Stack
+    playbook: PlaybookRunner, stack: PublisherStack
 ) -> None:
-    first = build_manifest(stack.source)
+    first = build_manifest(stack.sources / "main")
     rollback = fargate(stack, action="rollback")
     del rollback[APPLY]["manifest_key"]
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env) as agent:
         playbook.run([stage(stack), fargate(stack)])
-        (stack.source / "extra.py").write_text("VALUE = 1\n")
+        (stack.sources / "main" / "extra.py").write_text("VALUE = 1\n")
         playbook.run([stage(stack), fargate(stack)])
         [rolled] = playbook.run([rollback])
     assert agent.ran[-1].command == ["python", "-m", "dagster_ecs.publish", "rollback", MOUNT]
     assert rolled["changed"] is True
     assert rolled["files"]["removed"] == ["extra.py"]
-    assert live_manifest(stack.efs) == first
+    assert live_manifest(stack.efs / "main") == first
     assert live_json() == json.loads(first.to_json())
