@@ -7,6 +7,7 @@ a service only says how its TagResource / UntagResource name the resource and th
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 try:
@@ -18,7 +19,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list, compare_aws_tags
 
 # boto3 clients and their answers are untyped.
 Client = Any
@@ -41,21 +42,21 @@ def predict_tags(current: Tags, wanted: Tags | None, purge: bool) -> Tags:
     return result
 
 
-def converge_tags(
-    module: AnsibleAWSModule,
-    resource: str,
-    current: Tags,
-    wanted: Tags | None,
-    purge: bool,
-    *,
-    tag: Callable[[Tags], object],
-    untag: Callable[[list[str]], object],
-) -> bool:
-    """Converge a resource's tags; True if anything changed (also in check mode, where nothing is written).
+@dataclass(frozen=True)
+class TagApi:
+    """How one service's TagResource / UntagResource name the resource, the tag list and the tag keys."""
 
-    `tag(tags)` and `untag(keys)` make the service's TagResource / UntagResource call (with aws_retry=True);
-    tags=None leaves the tags alone. `resource` names the resource in the error message.
-    """
+    resource_key: str  # e.g. resourceArn (ECS, ECR), ResourceARN (Cloud Map), ResourceId (EFS)
+    tags_key: str = "Tags"
+    keys_key: str = "TagKeys"
+    tag_list: Callable[[Tags], Any] = ansible_dict_to_boto3_tag_list
+
+
+def converge_tags(
+    module: AnsibleAWSModule, aws: Client, api: TagApi, resource: str, current: Tags, wanted: Tags | None, purge: bool
+) -> bool:
+    """Converge the tags of `resource` (its ARN or id); True if anything changed (also in check mode, where
+    nothing is written). tags=None leaves the tags alone."""
     if wanted is None:
         return False
     to_set, to_unset = compare_aws_tags(current, wanted, purge_tags=purge)
@@ -65,9 +66,9 @@ def converge_tags(
         return True
     try:
         if to_unset:
-            untag(to_unset)
+            aws.untag_resource(aws_retry=True, **{api.resource_key: resource, api.keys_key: to_unset})
         if to_set:
-            tag(to_set)
+            aws.tag_resource(aws_retry=True, **{api.resource_key: resource, api.tags_key: api.tag_list(to_set)})
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Failed to update the tags of {resource}")
     return True

@@ -14,9 +14,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS as AWS_ERRORS
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client as Client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Description as Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import TagApi, converge_tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Tags as Tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as client
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import converge_tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import predict_tags as predict_tags
 
 # Argument spec of one capacity provider strategy item (documented by the capacity_provider_strategy doc fragment).
@@ -85,6 +85,11 @@ def ecs_tag_list(tags: Tags | None) -> list[dict[str, str]]:
     return ansible_dict_to_boto3_tag_list(tags or {}, "key", "value")
 
 
+# ECS tags resources by ARN with lowercase key/value items; Cloud Map by ARN with Key/Value items.
+ECS_TAGS = TagApi("resourceArn", "tags", "tagKeys", ecs_tag_list)
+CLOUD_MAP_TAGS = TagApi("ResourceARN")
+
+
 def ensure_tags(
     module: AnsibleAWSModule,
     aws: Client,
@@ -98,25 +103,7 @@ def ensure_tags(
 
     ECS names the ARN `resourceArn` and tags key/value; Cloud Map `ResourceARN` and Key/Value.
     """
-    if lowercase_keys:
-        return converge_tags(
-            module,
-            arn,
-            current,
-            wanted,
-            purge,
-            tag=lambda tags: aws.tag_resource(aws_retry=True, resourceArn=arn, tags=ecs_tag_list(tags)),
-            untag=lambda keys: aws.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=keys),
-        )
-    return converge_tags(
-        module,
-        arn,
-        current,
-        wanted,
-        purge,
-        tag=lambda tags: aws.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(tags)),
-        untag=lambda keys: aws.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=keys),
-    )
+    return converge_tags(module, aws, ECS_TAGS if lowercase_keys else CLOUD_MAP_TAGS, arn, current, wanted, purge)
 
 
 def lacks_required_tags(module: AnsibleAWSModule, what: str, tags: Tags) -> bool:

@@ -16,19 +16,19 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
-    ansible_dict_to_boto3_tag_list,
-    boto3_tag_list_to_ansible_dict,
-)
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 # Re-exported: the modules import these from here.
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS as AWS_ERRORS
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client as Client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Description as Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import TagApi, converge_tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Tags as Tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import converge_tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import predict_tags as predict_tags
+
+# EFS tags file systems and access points by id.
+EFS_TAGS = TagApi("ResourceId")
 
 # Seconds between two polls while waiting for a life-cycle state.
 POLL_INTERVAL = 5
@@ -224,17 +224,7 @@ def ensure_tags(
     module: AnsibleAWSModule, client: Client, resource_id: str, current: Tags, wanted: Tags, purge: bool
 ) -> bool:
     """Tag and untag through TagResource / UntagResource; True if anything changed (also in check mode)."""
-    return converge_tags(
-        module,
-        resource_id,
-        current,
-        wanted,
-        purge,
-        tag=lambda tags: client.tag_resource(
-            aws_retry=True, ResourceId=resource_id, Tags=ansible_dict_to_boto3_tag_list(tags)
-        ),
-        untag=lambda keys: client.untag_resource(aws_retry=True, ResourceId=resource_id, TagKeys=keys),
-    )
+    return converge_tags(module, client, EFS_TAGS, resource_id, current, wanted, purge)
 
 
 def wait_for(

@@ -58,11 +58,13 @@ tags:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
-    ansible_dict_to_boto3_tag_list,
-    boto3_tag_list_to_ansible_dict,
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
+    AWS_ERRORS,
+    TagApi,
+    converge_tags,
+    predict_tags,
 )
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS, converge_tags, predict_tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -71,6 +73,9 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "tags": {"type": "dict", "required": True, "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }
+
+# ECR tags a repository by ARN with Key/Value items.
+ECR_TAGS = TagApi("resourceArn", "tags", "tagKeys")
 
 
 def main() -> None:
@@ -90,17 +95,7 @@ def main() -> None:
         module.fail_json_aws(e, msg=f"Failed to read the tags of ECR repository {name}")
     wanted, purge = module.params["tags"], module.params["purge_tags"]
     after = predict_tags(current, wanted, purge)
-    changed = converge_tags(
-        module,
-        f"ECR repository {name}",
-        current,
-        wanted,
-        purge,
-        tag=lambda tags: client.tag_resource(
-            aws_retry=True, resourceArn=repository_arn, tags=ansible_dict_to_boto3_tag_list(tags)
-        ),
-        untag=lambda keys: client.untag_resource(aws_retry=True, resourceArn=repository_arn, tagKeys=keys),
-    )
+    changed = converge_tags(module, client, ECR_TAGS, repository_arn, current, wanted, purge)
     result: dict[str, Any] = {"changed": changed, "repository_arn": repository_arn, "tags": after}
     if module._diff:
         result["diff"] = {"before": {"tags": current}, "after": {"tags": after}}
