@@ -120,6 +120,7 @@ def runs_row(project: ComposeProject, run_id: str) -> tuple[str, str]:
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(1200)  # may pay the image and stand-in builds on a cold machine
 def test_compose_up_runs_the_template_pipeline(podman_host: PodmanHost, compose_images: str, tmp_path: Path) -> None:
     """`up -d`, the template pipeline launched through GraphQL succeeds, its run is in PostgreSQL, its objects in
     the S3 emulator under repos/main/; `down` leaves nothing running."""

@@ -18,7 +18,8 @@ from tests.support.dagster_processes import DagsterGraphQL
 from tests.support.podman import REPO_ROOT, BuiltImage, PodmanHost, ca_bundle, run_once, running_container
 from tests.support.ports import free_port, http_ok, wait_until
 
-pytestmark = pytest.mark.e2e
+# The first test to ask for the image pays the builds (base stand-in + image, a few minutes cold on a busy CI).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 MAX_IMAGE_BYTES = 500_000_000  # the product's goal (issue 5): under 500 MB
 NON_ROOT_UID = 10001

@@ -10,8 +10,9 @@ Public API (other tests and helpers use this; keep it stable):
 
     host = configure_podman()            # PodmanHost: writes the config files once, idempotent
     host.env()                           # os.environ + CONTAINERS_CONF, CONTAINERS_STORAGE_CONF,
-                                         #   CONTAINERS_REGISTRIES_CONF, TMPDIR: give it to any podman,
-                                         #   podman-compose or ansible-playbook subprocess
+                                         #   CONTAINERS_REGISTRIES_CONF, TMPDIR, BUILDAH_ISOLATION=chroot,
+                                         #   BUILDAH_FORMAT=docker: give it to any podman, podman-compose
+                                         #   or ansible-playbook subprocess (a plain `podman build` then works)
     host.podman("images", "-q")          # run podman with that environment (check=True, text output)
     ensure_base_image(host)              # the local stand-in for python:3.12-slim (built once, cached)
     image = build_project_image(host)    # BuiltImage(name, id, size_bytes, seconds) from docker/Dockerfile
@@ -58,7 +59,8 @@ STALE_LAYER_AGE = "24h"
 _CONTAINERS_CONF = """\
 # Written by tests/support/podman.py: settings measured to work on the project's machines (docs/images.md).
 [containers]
-# Only host networking is known to work here: no CNI DNS plugin, so containers cannot find each other by name.
+# Host networking by default: a test's container reaches the test's loopback services and vice versa. Bridge
+# networks work too, but without a DNS plugin (see tests/support/compose.py for how compose copes).
 netns = "host"
 # podman's default ulimits are higher than this host's hard limits; runc then refuses to start a container.
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
@@ -134,6 +136,10 @@ class PodmanHost:
                 "CONTAINERS_STORAGE_CONF": str(self.storage_conf),
                 "CONTAINERS_REGISTRIES_CONF": str(self.registries_conf),
                 "TMPDIR": str(self.tmp_dir),
+                # Any `podman build` under this environment (an Ansible role's too) builds as the harness does:
+                # chroot isolation, and Docker's image format, which keeps HEALTHCHECK (OCI's drops it).
+                "BUILDAH_ISOLATION": "chroot",
+                "BUILDAH_FORMAT": "docker",
             }
         )
         return env
