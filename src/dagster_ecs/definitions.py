@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from dagster import Definitions, FilesystemIOManager
-from dagster_aws.s3 import S3PickleIOManager, S3Resource
 
 from dagster_ecs.names import InvalidNameError, s3_prefix, validate_repository_name
 from dagster_ecs.s3_prefix import S3PrefixResource
@@ -42,6 +41,10 @@ def platform_resources(repository: str, settings: PlatformSettings) -> Mapping[s
             "s3": S3PrefixResource(repository=repository, local_root=str(settings.local_root)),
             "io_manager": FilesystemIOManager(base_dir=str(settings.local_root / prefix)),
         }
+    # Imported here: dagster_aws (and boto3 under it) doubles the import time of every code location, which a
+    # local run without a bucket (and each live reload there) would pay for nothing.
+    from dagster_aws.s3 import S3PickleIOManager, S3Resource
+
     return {
         "s3": S3PrefixResource(repository=repository, bucket=settings.bucket, region_name=settings.region),
         "io_manager": S3PickleIOManager(
