@@ -143,6 +143,27 @@ def test_deployments_run_in_their_environment_after_ci() -> None:
     assert not publish["concurrency"]["cancel-in-progress"]
 
 
+def ansible_playbook(playbook: str, *options: str) -> str:
+    """ansible-playbook against inventory/dev as the deploy job runs it, listing or syntax-checking only."""
+    command = [str(ACTIONLINT.with_name("ansible-playbook")), playbook, "-i", "inventory/dev", *options]
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def test_the_deploy_commands_name_playbooks_and_tags_that_exist() -> None:
+    commands = [
+        step["run"]
+        for path in WORKFLOWS
+        for job in yaml.safe_load(path.read_text())["jobs"].values()
+        for step in job.get("steps", [])
+        if "ansible-playbook" in step.get("run", "")
+    ]
+    playbooks = {command.split("ansible-playbook ")[1].split()[0] for command in commands}
+    assert playbooks == {"site.yml", "playbooks/deploy_dags.yml"}
+    # --tags image must build and push the image: the image role's tasks run under it.
+    assert "image : " in ansible_playbook("site.yml", "--list-tasks", "--tags", "image")
+    ansible_playbook("playbooks/deploy_dags.yml", "--syntax-check")
+
+
 # --- the deploy scope: fast path (DAGs only), full deployment or nothing -------------------------------------
 
 
