@@ -55,6 +55,9 @@ TEST_LABEL = "dagster-ecs.test"
 BUILD_TIMEOUT = 1200
 COMMAND_TIMEOUT = 300
 STALE_LAYER_AGE = "24h"
+STALE_SECONDS = 24 * 3600
+# What the build reads: docker/ and the paths the allow-list .dockerignore lets into the context.
+CONTEXT_INPUTS = ("docker", ".dockerignore", "pyproject.toml", "uv.lock", "README.md", "src")
 
 _CONTAINERS_CONF = """\
 # Written by tests/support/podman.py: settings measured to work on the project's machines (docs/images.md).
@@ -264,24 +267,36 @@ def build_project_image(
 ) -> BuiltImage:
     """Build docker/Dockerfile (base stand-in first), as `docker build -f docker/Dockerfile .` would.
 
-    Serialized across processes: two workers building at once would only double the work on two cores.
+    The default tag names the content (`localhost/dagster-ecs:test-<digest of the build inputs>`), so two
+    checkouts sharing the cache (a CI clone beside a working tree) never move each other's tag. Serialized
+    across processes: two workers building at once would only double the work on two cores.
     """
     ensure_base_image(host)
-    name = tag or f"{PROJECT_IMAGE_REPOSITORY}:test"
+    name = tag or f"{PROJECT_IMAGE_REPOSITORY}:test-{context_digest(context)}"
     args = ["build", "--isolation", "chroot", "--pull=never", "--network", "host", "--layers", "--format", "docker"]
     args += ["--file", str(context / "docker" / "Dockerfile"), "--tag", name, *build_secret_args()]
     for key, value in (build_args or {}).items():
         args += ["--build-arg", f"{key}={value}"]
     with host.lock("build"):
-        previous = host.podman("image", "inspect", "--format", "{{.Id}}", name, check=False).stdout.strip()
         started = time.monotonic()
         host.podman(*args, str(context), timeout=BUILD_TIMEOUT)
         seconds = time.monotonic() - started
         image_id = host.podman("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
-        if previous and previous != image_id:
-            forget_image(host, previous)
+        forget_stale_test_images(host, keep=image_id)
         prune_stale_layers(host)
     return BuiltImage(name=name, id=image_id, size_bytes=image_size(host, image_id), seconds=seconds)
+
+
+def context_digest(context: Path) -> str:
+    """A digest of what the build reads: the Dockerfile's directory and the paths .dockerignore lets in."""
+    digest = hashlib.sha256()
+    for name in CONTEXT_INPUTS:
+        path = context / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(context)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def forget_image(host: PodmanHost, image_id: str) -> None:
@@ -289,6 +304,17 @@ def forget_image(host: PodmanHost, image_id: str) -> None:
     tags = host.podman("image", "inspect", "--format", "{{len .RepoTags}}", image_id, check=False).stdout.strip()
     if tags == "0":
         host.podman("rmi", image_id, check=False)
+
+
+def forget_stale_test_images(host: PodmanHost, keep: str) -> None:
+    """Remove the test builds of earlier contents, once they are older than STALE_LAYER_AGE."""
+    listing = host.podman(
+        "images", "--format", "json", "--filter", f"reference={PROJECT_IMAGE_REPOSITORY}:test-*", check=False
+    )
+    cutoff = time.time() - STALE_SECONDS
+    for image in json.loads(listing.stdout or "[]"):
+        if image["Id"] != keep and image.get("Created", cutoff) < cutoff:
+            host.podman("rmi", "--force", *image.get("Names", []), check=False)
 
 
 def prune_stale_layers(host: PodmanHost) -> None:
