@@ -1,4 +1,4 @@
-"""Figures of the image and the compose run, from nothing: `uv run python -m tests.support.image_benchmark`.
+"""Figures of the image and the compose run, from nothing: `uv run python -m benchmarks.image`.
 
 Everything happens in a fresh podman cache of its own (deleted at the end unless --keep), so "cold" means cold:
 no base image, no layers, no uv cache. Measured, in order:
