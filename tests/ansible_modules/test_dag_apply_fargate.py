@@ -89,7 +89,7 @@ def test_the_publisher_task_applies_the_staged_release_and_is_not_started_again(
     assert ran.exit_code == 0
     assert ran.command == [
         "python", "-m", "dagster_ecs.publish", "apply", "--bucket", BUCKET, "--repository", "main",
-        "--manifest-key", staged["manifest_key"], "--target", MOUNT, "--keep", "5",
+        "--manifest-key", staged["manifest_key"], "--target", MOUNT, "--keep", "5", "--lock-timeout", "600",
     ]  # fmt: skip
     [recorded] = recorded_tasks(playbook.server.endpoint_url)
     assert recorded["launch_type"] == "FARGATE"
@@ -172,7 +172,7 @@ def test_rollback_runs_in_a_task_and_records_the_earlier_release_as_live(
         (stack.sources / "main" / "extra.py").write_text("VALUE = 1\n")
         playbook.run([stage(stack), fargate(stack)])
         [rolled] = playbook.run([rollback])
-    assert agent.ran[-1].command == ["python", "-m", "dagster_ecs.publish", "rollback", MOUNT]
+    assert agent.ran[-1].command == ["python", "-m", "dagster_ecs.publish", "rollback", MOUNT, "--lock-timeout", "600"]
     assert rolled["changed"] is True
     assert rolled["files"]["removed"] == ["extra.py"]
     assert live_manifest(stack.efs / "main") == first

@@ -64,13 +64,22 @@ class FargateAgent:
         seen: set[str] = set()
         while not self._stop.is_set() and not self.hold:
             try:
-                for arn in ecs.list_tasks(cluster=self.cluster)["taskArns"]:
-                    if arn not in seen:
-                        seen.add(arn)
-                        self.ran.append(self._play(ecs, logs, arn))
+                # Tasks that ended before the agent started (an earlier run) are left alone.
+                arns = ecs.list_tasks(cluster=self.cluster, desiredStatus="RUNNING")["taskArns"]
             except Exception as error:  # reported by the context manager, in the test's thread
                 self._errors.append(error)
                 return
+            for arn in arns:
+                if arn not in seen:
+                    seen.add(arn)
+                    try:
+                        self.ran.append(self._play(ecs, logs, arn))
+                    except Exception as error:
+                        # End the task, so the module under test fails now instead of waiting for its timeout.
+                        self._errors.append(error)
+                        ecs.submit_task_state_change(
+                            cluster=self.cluster, task=arn, status="STOPPED", reason=f"agent stand-in: {error!r}"
+                        )
             time.sleep(self.poll_interval)
 
     def _play(self, ecs: Any, logs: Any, task_arn: str) -> RanTask:

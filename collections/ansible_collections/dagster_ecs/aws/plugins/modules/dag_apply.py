@@ -382,13 +382,15 @@ class Apply:
             arn, container = describe_container(ecs, params["task_definition"], params["container_name"])
             target = params["target"] or self.mounted_target(container.writable_mounts)
             command = ["python", "-m", "dagster_ecs.publish"]
+            lock = ("--lock-timeout", f"{params['lock_timeout']:g}")
             if rollback:
-                command += ["rollback", target]
+                command += ["rollback", target, *lock]
             else:
                 command += [
                     "apply",
                     *("--bucket", self.bucket, "--repository", self.repository),
                     *("--manifest-key", params["manifest_key"], "--target", target, "--keep", str(params["keep"])),
+                    *lock,
                 ]
             task = run_task(
                 ecs,
