@@ -17,6 +17,9 @@ def test_there_are_scenarios() -> None:
     assert SCENARIOS, "no molecule scenarios found under molecule/"
 
 
+# The whole-stack scenario runs site.yml four times (check, converge, idempotence, drift repair): ~10 min when
+# it shares 2 cores with the rest of the suite.
+@pytest.mark.timeout(1500)
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_scenario(scenario: str, tmp_path: Path) -> None:
     env = {
@@ -33,7 +36,7 @@ def test_scenario(scenario: str, tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=1400,
         check=False,
     )
     log = tmp_path / "molecule.log"
