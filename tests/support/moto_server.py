@@ -10,7 +10,7 @@ from pathlib import Path
 
 from emulator.calls import Call, read_calls
 from emulator.server import CALL_LOG_ENV
-from tests.support.ports import free_port, http_ok, wait_until
+from tests.support.ports import free_port, http_ok, stop_process, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,9 +67,4 @@ def running_moto_server(log_dir: Path) -> Generator[MotoServer]:
         wait_until(lambda: http_ok(f"{server.endpoint_url}/moto-api/"), 30, "moto server")
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

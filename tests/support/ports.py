@@ -1,6 +1,7 @@
 """Loopback ports and readiness checks shared by every service fixture."""
 
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -31,3 +32,13 @@ def http_ok(url: str) -> bool:
             return 200 <= response.status < 300
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server process; kill it when it has not exited within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

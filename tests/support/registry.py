@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.ports import free_port, http_ok, wait_until
+from tests.support.ports import free_port, http_ok, stop_process, wait_until
 
 REGISTRY_BINARY = "docker-registry"
 # What a client accepts when it asks for a manifest: single images and indexes, Docker's and OCI's.
@@ -133,9 +133,4 @@ def running_registry(work_dir: Path) -> Generator[LocalRegistry]:
             raise RegistryUnavailableError(f"docker-registry exited ({process.returncode}):\n{registry.log_tail()}")
         yield registry
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

@@ -80,16 +80,10 @@ missing_tags:
 
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "repository_name": {"required": True},

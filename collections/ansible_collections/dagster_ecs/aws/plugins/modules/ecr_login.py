@@ -59,15 +59,9 @@ import binascii
 from typing import Any
 from urllib.parse import urlparse
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
 
 ARGUMENT_SPEC: dict[str, Any] = {"registry_id": {}, "executable": {"required": True}}
 
