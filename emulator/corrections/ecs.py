@@ -9,12 +9,19 @@
 - UpdateService with a capacityProviderStrategy keeps reporting the old launchType, and UpdateService stores
   the taskDefinition as given (`family:3`) where AWS reports the revision's full ARN.
 - UpdateClusterSettings is not implemented (the server answers 500).
+- RegisterTaskDefinition / DescribeTaskDefinition answer in an older shape than AWS does today: no
+  `enableFaultInjection` (AWS: false unless the request enabled it), no `versionConsistency` on containers (AWS:
+  `enabled` unless the request disabled it), port mappings without the `protocol` (tcp) and, under awsvpc or host
+  networking, the `hostPort` (the container port) AWS fills in, health checks without the default interval (30),
+  timeout (5) and retries (3), containers without `systemControls: []`, and no `registeredAt` / `registeredBy`.
+  moto also drops `enableFaultInjection` from the request.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.responses import ActionResult
-from moto.ecs.models import EC2ContainerServiceBackend, Service
+from moto.ecs.models import EC2ContainerServiceBackend, Service, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 DEPLOYMENT_DEFAULTS = {
@@ -73,7 +80,47 @@ def update_cluster_settings(self: EC2ContainerServiceResponse) -> ActionResult:
     return ActionResult({"cluster": cluster})
 
 
+# Defaults the ECS API reference documents for a health check the request leaves them out of (HealthCheck).
+HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
+
+_original_register_task_definition = EC2ContainerServiceResponse.register_task_definition
+
+
+def _container_as_aws_answers(container: dict[str, Any], network_mode: str | None) -> dict[str, Any]:
+    answered = {**container}
+    answered.setdefault("versionConsistency", "enabled")
+    answered.setdefault("systemControls", [])
+    mappings = []
+    for mapping in answered.get("portMappings") or []:
+        mapping = {**mapping}
+        mapping.setdefault("protocol", "tcp")
+        # awsvpc and host networking: "hostPort can be left blank or it must be the same value as the containerPort".
+        if network_mode in ("awsvpc", "host") and "containerPort" in mapping:
+            mapping.setdefault("hostPort", mapping["containerPort"])
+        mappings.append(mapping)
+    answered["portMappings"] = mappings
+    if answered.get("healthCheck"):
+        answered["healthCheck"] = {**HEALTH_CHECK_DEFAULTS, **answered["healthCheck"]}
+    return answered
+
+
+def register_task_definition(self: EC2ContainerServiceResponse) -> ActionResult:
+    result = _original_register_task_definition(self)
+    payload: Any = result.result
+    definition: TaskDefinition = payload["taskDefinition"]
+    containers: list[dict[str, Any]] = definition.container_definitions
+    definition.container_definitions = [_container_as_aws_answers(c, definition.network_mode) for c in containers]
+    # Attribute names moto's serializer reads for enableFaultInjection, registeredAt and registeredBy.
+    vars(definition).update(
+        enable_fault_injection=bool(self._get_param("enableFaultInjection")),
+        registered_at=datetime.now(UTC),
+        registered_by=f"arn:aws:iam::{self.current_account}:root",
+    )
+    return result
+
+
 def apply() -> None:
+    EC2ContainerServiceResponse.register_task_definition = register_task_definition  # type: ignore[method-assign]
     EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     setattr(EC2ContainerServiceResponse, "update_cluster_settings", update_cluster_settings)  # noqa: B010 - new action
