@@ -179,3 +179,46 @@ def test_a_missing_container_definition_list_fails_with_its_name(playbook: Playb
     [failed] = playbook.run([task(MODULE, args, ignore_errors=True)])
     assert failed["failed"] is True
     assert "container_definitions" in failed["msg"]
+
+
+def test_the_emulator_answers_task_definitions_as_aws_does_today(playbook: PlaybookRunner, ecs: Any):
+    """AWS reports enableFaultInjection and each container's versionConsistency though the request set neither."""
+    playbook.run([task(MODULE, spec())])
+    definition = ecs.describe_task_definition(taskDefinition="dagster-code-main")["taskDefinition"]
+    assert definition["enableFaultInjection"] is False
+    [container] = definition["containerDefinitions"]
+    assert container["versionConsistency"] == "enabled"
+    assert container["portMappings"] == [{"containerPort": 4000, "hostPort": 4000, "protocol": "tcp"}]
+    assert definition["registeredBy"].startswith("arn:aws:iam::")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"versionConsistency": "disabled"},
+        {"readonlyRootFilesystem": True},
+        {"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "mode": "non-blocking"}}},
+    ],
+)
+def test_setting_and_then_leaving_out_a_container_field_registers_a_revision_each_time(
+    playbook: PlaybookRunner, edit: dict[str, Any]
+):
+    playbook.run([task(MODULE, spec())])
+    edited = spec()
+    edited["container_definitions"][0].update(edit)
+    [added] = playbook.run([task(MODULE, edited)])
+    assert (added["changed"], added["family_revision"]) == (True, "dagster-code-main:2")
+    [removed, again] = playbook.run([task(MODULE, spec()), task(MODULE, spec())])
+    assert (removed["changed"], removed["family_revision"]) == (True, "dagster-code-main:3")
+    assert (again["changed"], again["differences"]) == (False, [])
+
+
+def test_removing_a_log_option_registers_a_revision(playbook: PlaybookRunner):
+    def with_options(options: dict[str, str]) -> dict[str, Any]:
+        args = spec()
+        args["container_definitions"][0]["logConfiguration"] = {"logDriver": "awslogs", "options": options}
+        return args
+
+    playbook.run([task(MODULE, with_options({"awslogs-group": "g", "mode": "non-blocking"}))])
+    [changed] = playbook.run([task(MODULE, with_options({"awslogs-group": "g"}))])
+    assert (changed["changed"], changed["family_revision"]) == (True, "dagster-code-main:2")

@@ -9,9 +9,13 @@ short_description: Register an Amazon ECS task definition revision only when the
 version_added: 0.1.0
 description:
   - Manages the task definition family O(family). The latest C(ACTIVE) revision is compared with the wanted
-    definition as a whole, after normalising both the way ECS does (defaults ECS fills in, C(environment) and
+    definition after normalising both the way ECS does (the defaults the ECS API reference documents for members
+    left out, such as C(enableFaultInjection=false) and C(versionConsistency=enabled); C(environment) and
     C(secrets) order, containers and volumes order, CPU and memory units), and a new revision is registered only
     when they really differ.
+  - Only what the task sets and the members the API reference documents are compared, so a field AWS adds to its
+    answers later (and that the task does not set) never causes a new revision, while a documented field the task
+    stops setting is compared with its default.
   - Compared fields are every field of RegisterTaskDefinition except tags; among them C(cpu), C(memory),
     C(taskRoleArn), C(executionRoleArn), C(networkMode), C(requiresCompatibilities), C(runtimePlatform), every
     container definition and every volume, including C(efsVolumeConfiguration).
@@ -152,6 +156,7 @@ task_definition:
 """
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -207,8 +212,110 @@ OUTPUT_ONLY = {
     "deregisteredAt",
     "deleteRequestedAt",
 }
-HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
 _UNITS = re.compile(r"^\s*([0-9.]+)\s*(vcpu|gb|mib|mb)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A structure of the ECS API as its reference documents it: the members compared even when the task leaves
+    them out (against `defaults`, AWS's value for a left-out member, or against nothing), and the shapes of
+    members that are structures or lists of structures. A member not listed is compared only when the task sets
+    it, so a field AWS adds to its answers later can never make a difference."""
+
+    members: frozenset[str]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    nested: dict[str, "Shape"] = field(default_factory=dict)
+
+
+def _shape(members: str, defaults: dict[str, Any] | None = None, **nested: Shape) -> Shape:
+    return Shape(frozenset(members.split()), defaults or {}, nested)
+
+
+# Documented members and defaults, checked against the ECS API reference (RegisterTaskDefinition,
+# ContainerDefinition, PortMapping, HealthCheck, MountPoint, Volume, EFSVolumeConfiguration, EFSAuthorizationConfig;
+# December 2026) and botocore 1.44.8's ECS model. Left out on purpose: members whose value in AWS's answer for a
+# request without them is not documented (trustedExecutionConfiguration, s3filesVolumeConfiguration); a task
+# that stops setting one of those is not detected.
+_KEY_VALUE = _shape("name value")
+_MOUNT_POINT = _shape("sourceVolume containerPath readOnly", {"readOnly": False})
+_CONTAINER = _shape(
+    "name image repositoryCredentials cpu memory memoryReservation links portMappings essential restartPolicy"
+    " entryPoint command environment environmentFiles mountPoints volumesFrom linuxParameters secrets dependsOn"
+    " startTimeout stopTimeout versionConsistency hostname user workingDirectory disableNetworking privileged"
+    " readonlyRootFilesystem dnsServers dnsSearchDomains extraHosts dockerSecurityOptions interactive pseudoTerminal"
+    " dockerLabels ulimits logConfiguration healthCheck systemControls resourceRequirements firelensConfiguration"
+    " credentialSpecs",
+    {
+        "essential": True,
+        "versionConsistency": "enabled",
+        "restartPolicy": {"enabled": False},
+        "disableNetworking": False,
+        "privileged": False,
+        "readonlyRootFilesystem": False,
+        "interactive": False,
+        "pseudoTerminal": False,
+    },
+    portMappings=_shape("containerPort hostPort protocol name appProtocol containerPortRange", {"protocol": "tcp"}),
+    environment=_KEY_VALUE,
+    secrets=_shape("name valueFrom"),
+    mountPoints=_MOUNT_POINT,
+    volumesFrom=_shape("sourceContainer readOnly", {"readOnly": False}),
+    logConfiguration=_shape("logDriver options secretOptions"),
+    healthCheck=_shape("command interval timeout retries startPeriod", {"interval": 30, "timeout": 5, "retries": 3}),
+)
+_VOLUME = _shape(
+    "name host dockerVolumeConfiguration efsVolumeConfiguration fsxWindowsFileServerVolumeConfiguration"
+    " configuredAtLaunch",
+    {"configuredAtLaunch": False},
+    efsVolumeConfiguration=_shape(
+        "fileSystemId rootDirectory transitEncryption transitEncryptionPort authorizationConfig",
+        {"rootDirectory": "/", "transitEncryption": "DISABLED"},
+        authorizationConfig=_shape("accessPointId iam", {"iam": "DISABLED"}),
+    ),
+)
+TASK_DEFINITION = _shape(
+    "family taskRoleArn executionRoleArn networkMode containerDefinitions volumes placementConstraints"
+    " requiresCompatibilities cpu memory pidMode ipcMode proxyConfiguration inferenceAccelerators ephemeralStorage"
+    " runtimePlatform enableFaultInjection",
+    {"networkMode": "bridge", "enableFaultInjection": False},
+    containerDefinitions=_CONTAINER,
+    volumes=_VOLUME,
+    runtimePlatform=_shape("cpuArchitecture operatingSystemFamily"),
+    ephemeralStorage=_shape("sizeInGiB"),
+)
+
+
+def with_defaults(value: Any, shape: Shape | None) -> Any:
+    """`value` with AWS's documented default in every member of `shape` it leaves out, at any depth."""
+    if shape is None:
+        return value
+    if isinstance(value, list):
+        return [with_defaults(item, shape) for item in value]
+    if not isinstance(value, dict):
+        return value
+    filled = {**shape.defaults, **{key: item for key, item in value.items() if item is not None}}
+    return {key: with_defaults(item, shape.nested.get(key)) for key, item in filled.items()}
+
+
+# Maps whose keys are the user's data, not API members (log driver options, Docker labels): compared whole.
+MAPS = {"options", "dockerLabels", "driverOpts", "labels"}
+
+
+def comparable(current: Any, wanted: Any, shape: Shape | None) -> Any:
+    """`current` reduced to what can differ from `wanted`: the members `wanted` sets and the documented ones.
+
+    In a structure without a documented shape a member is compared only when `wanted` sets it; so is a member of
+    a documented structure that the reference did not list (a field AWS added later).
+    """
+    if isinstance(current, list) and isinstance(wanted, list):
+        return [comparable(item, wanted[i] if i < len(wanted) else {}, shape) for i, item in enumerate(current)]
+    if not (isinstance(current, dict) and isinstance(wanted, dict)):
+        return current
+    kept = {key: item for key, item in current.items() if key in wanted or (shape and key in shape.members)}
+    return {
+        key: item if key in MAPS else comparable(item, wanted.get(key), shape.nested.get(key) if shape else None)
+        for key, item in kept.items()
+    }
 
 
 def cpu_units(value: Any) -> str | None:
@@ -239,7 +346,6 @@ def by_name(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 
 def normalize_container(container: dict[str, Any], network_mode: str) -> dict[str, Any]:
     result = dict(container)
-    result.setdefault("essential", True)
     if result.get("cpu") == 0:
         del result["cpu"]
     result["environment"] = by_name(result.get("environment"))
@@ -249,54 +355,38 @@ def normalize_container(container: dict[str, Any], network_mode: str) -> dict[st
     mappings = []
     for mapping in result.get("portMappings") or []:
         mapping = dict(mapping)
-        mapping.setdefault("protocol", "tcp")
         if network_mode in ("awsvpc", "host") and mapping.get("containerPort") is not None:
             mapping.setdefault("hostPort", mapping["containerPort"])
         elif mapping.get("hostPort") == 0:
             del mapping["hostPort"]
         mappings.append(mapping)
     result["portMappings"] = mappings
-    result["mountPoints"] = [
-        {key: value for key, value in point.items() if not (key == "readOnly" and value is False)}
-        for point in result.get("mountPoints") or []
-    ]
-    result["volumesFrom"] = [
-        {key: value for key, value in source.items() if not (key == "readOnly" and value is False)}
-        for source in result.get("volumesFrom") or []
-    ]
-    if result.get("healthCheck"):
-        result["healthCheck"] = {**HEALTH_CHECK_DEFAULTS, **result["healthCheck"]}
-    return result
-
-
-def normalize_volume(volume: dict[str, Any]) -> dict[str, Any]:
-    result = dict(volume)
-    efs = result.get("efsVolumeConfiguration")
-    if efs:
-        efs = dict(efs)
-        efs["rootDirectory"] = efs.get("rootDirectory") or "/"
-        efs["transitEncryption"] = efs.get("transitEncryption") or "DISABLED"
-        authorization = dict(efs.get("authorizationConfig") or {})
-        if authorization:
-            authorization["iam"] = authorization.get("iam") or "DISABLED"
-            efs["authorizationConfig"] = authorization
-        result["efsVolumeConfiguration"] = efs
     return result
 
 
 def normalize(definition: dict[str, Any]) -> dict[str, Any]:
     """A RegisterTaskDefinition request or a DescribeTaskDefinition answer in one comparable form."""
     result = {key: value for key, value in definition.items() if key not in OUTPUT_ONLY and key != "tags"}
-    network_mode = result.get("networkMode") or "bridge"
-    result["networkMode"] = network_mode
+    result = with_defaults(result, TASK_DEFINITION)
+    network_mode = result["networkMode"]
     result["cpu"] = cpu_units(result.get("cpu"))
     result["memory"] = memory_mib(result.get("memory"))
     result["requiresCompatibilities"] = sorted(result.get("requiresCompatibilities") or [])
     result["containerDefinitions"] = [
         normalize_container(container, network_mode) for container in by_name(result.get("containerDefinitions"))
     ]
-    result["volumes"] = [normalize_volume(volume) for volume in by_name(result.get("volumes"))]
+    result["volumes"] = by_name(result.get("volumes"))
     return drop_empty(result)
+
+
+def definition_differences(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    """What differs between a DescribeTaskDefinition answer and a request, as ECS would see it.
+
+    Only what the request sets and the members the API reference documents are compared, each left-out member
+    with AWS's documented default: a field AWS adds to its answers later never makes a new revision.
+    """
+    want = normalize(wanted)
+    return differences(comparable(normalize(current), want, TASK_DEFINITION), want)
 
 
 class TaskDefinitionTask:
@@ -366,7 +456,7 @@ class TaskDefinitionTask:
         wanted_tags = self.params["tags"]
         purge = self.params["purge_tags"]
         before = {**normalize(current), "tags": current["tags"]} if current else {}
-        changes = differences(normalize(current) if current else {}, normalize(wanted))
+        changes = definition_differences(current, wanted) if current else []
         register = current is None or bool(changes)
         changed = register
         definition = current
