@@ -50,7 +50,10 @@ def platform_resources(repository: str, settings: PlatformSettings) -> Mapping[s
         "io_manager": S3PickleIOManager(
             s3_resource=S3Resource(region_name=settings.region),
             s3_bucket=settings.bucket,
-            s3_prefix=prefix.rstrip("/"),
+            # With the trailing "/": the constructor's ListObjects uses s3_prefix as Prefix, and the repository
+            # role allows s3:ListBucket only for `repos/<repo>/*`. Keys stay `repos/<repo>/<asset key>`: the
+            # prefix becomes a UPath, which drops the slash (dagster_aws 0.29.27 s3/io_manager.py).
+            s3_prefix=prefix,
         ),
     }
 

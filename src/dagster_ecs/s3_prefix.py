@@ -12,6 +12,7 @@ from pydantic import Field, PrivateAttr
 
 from dagster_ecs.keys import confine_key, confine_listing_prefix, relative_key
 from dagster_ecs.names import s3_prefix, validate_repository_name
+from dagster_ecs.publish.objects import get_object_or_none
 
 
 class S3PrefixResource(ConfigurableResource):
@@ -58,11 +59,11 @@ class S3PrefixResource(ConfigurableResource):
                 return self._local_path(full).read_bytes()
             except FileNotFoundError:
                 raise KeyError(f"no object at {self.uri(key)}") from None
-        client = self._s3()
-        try:
-            return client.get_object(Bucket=self.bucket, Key=full)["Body"].read()
-        except client.exceptions.NoSuchKey:
-            raise KeyError(f"no object at {self.uri(key)}") from None
+        # A missing key is a 403, not a 404, to a role that may list only its prefix: see publish/objects.py.
+        data = get_object_or_none(self._s3(), self.bucket, full)
+        if data is None:
+            raise KeyError(f"no object at {self.uri(key)}")
+        return data
 
     def put_json(self, key: str, value: Any) -> str:
         """Store `value` as JSON at `key`; returns the object's URI."""

@@ -1,10 +1,13 @@
 """S3PrefixResource against both of its stores: the moto server's S3 and a local directory."""
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from dagster_ecs.keys import KeyEscapeError
 from dagster_ecs.s3_prefix import S3PrefixResource
@@ -82,3 +85,48 @@ def test_local_store_mirrors_the_bucket_layout(tmp_path: Path) -> None:
 def test_invalid_repository_is_refused() -> None:
     with pytest.raises(ValueError, match="repository name"):
         _ = S3PrefixResource(repository="../etc", local_root="/tmp").prefix
+
+
+def only_prefix_listing(bucket: str, prefix: str) -> str:
+    """A bucket policy granting no more listing than the project's roles: only with s3:prefix under `prefix`."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "ListOnlyUnderPrefix", "Effect": "Deny", "Principal": "*", "Action": "s3:ListBucket",
+            "Resource": f"arn:aws:s3:::{bucket}",
+            "Condition": {"StringNotLike": {"s3:prefix": [f"{prefix}*"]}},
+        }],
+    })  # fmt: skip
+
+
+def test_the_emulator_answers_403_for_a_missing_key_without_list_permission(aws: MotoServer) -> None:
+    s3: Any = boto3.client("s3")
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=only_prefix_listing(BUCKET, "repos/main/"))
+    with pytest.raises(ClientError) as got:
+        s3.get_object(Bucket=BUCKET, Key="repos/main/missing")
+    assert got.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as headed:
+        s3.head_object(Bucket=BUCKET, Key="repos/main/missing")
+    assert headed.value.response["Error"]["Code"] == "403"
+    with pytest.raises(ClientError) as listed:
+        s3.list_objects_v2(Bucket=BUCKET, Prefix="repos/")
+    assert listed.value.response["Error"]["Code"] == "AccessDenied"
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix="repos/main/missing")["KeyCount"] == 0
+
+
+def test_a_missing_key_is_a_key_error_even_when_s3_answers_403(s3_store: Callable[[str], S3PrefixResource]) -> None:
+    store = s3_store("main")
+    boto3.client("s3").put_bucket_policy(Bucket=BUCKET, Policy=only_prefix_listing(BUCKET, "repos/main/"))
+    store.put_json("present.json", {"a": 1})
+    assert store.get_json("present.json") == {"a": 1}
+    with pytest.raises(KeyError, match=r"no object at s3://prefix-test/repos/main/missing\.json"):
+        store.get_bytes("missing.json")
+
+
+def test_a_real_denial_is_not_mistaken_for_a_missing_key(s3_store: Callable[[str], S3PrefixResource]) -> None:
+    # The role can list nothing here, so a 403 proves nothing about the key: it is raised, not turned into KeyError.
+    store = s3_store("main")
+    boto3.client("s3").put_bucket_policy(Bucket=BUCKET, Policy=only_prefix_listing(BUCKET, "repos/other/"))
+    with pytest.raises(ClientError, match="AccessDenied"):
+        store.get_bytes("missing.json")
