@@ -14,12 +14,13 @@ import pytest
 from dagster_ecs.publish import staging
 from dagster_ecs.publish.blobs import S3Blobs
 from dagster_ecs.publish.diff import diff_manifests
-from dagster_ecs.publish.errors import IntegrityError, ManifestError, PublishError
+from dagster_ecs.publish.errors import IntegrityError, ManifestError, MissingObjectError, PublishError
 from dagster_ecs.publish.keys import blob_key, live_key
 from dagster_ecs.publish.manifest import Manifest, build_manifest
 from dagster_ecs.publish.release import apply_release, live_manifest
 from tests.support.moto_server import MotoServer
 from tests.support.publish_trees import expected_files, read_release, write_tree
+from tests.unit.test_s3_prefix import only_prefix_listing
 
 BUCKET = "dagster-ecs-publish-test"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -166,3 +167,22 @@ def test_live_json_round_trips(s3: Any) -> None:
     staging.write_live_manifest(s3, BUCKET, "main", manifest)
     assert staging.read_live_manifest(s3, BUCKET, "main") == manifest
     assert live_key("main") == "deployments/main/live.json"
+
+
+def test_missing_objects_are_told_apart_when_s3_answers_403(s3: Any, tmp_path: Path) -> None:
+    """The publisher may list only deployments/<repo>/, so S3 answers a missing key with 403, not 404: the first
+    live.json, a blob not uploaded yet, a blob gone from the staging and a manifest never staged."""
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=only_prefix_listing(BUCKET, "deployments/main/"))
+    assert staging.read_live_manifest(s3, BUCKET, "main") is None
+    source = write_tree(tmp_path / "main", FILES)
+    manifest = build_manifest(source)
+    assert staging.missing_blobs(s3, BUCKET, "main", [manifest.files["dag.py"].sha256]) == {
+        manifest.files["dag.py"].sha256
+    }
+    key = staging.upload(s3, BUCKET, "main", source, manifest)
+    assert staging.read_manifest(s3, BUCKET, "main", key) == manifest
+    with pytest.raises(MissingObjectError, match="does not exist"):
+        staging.read_manifest(s3, BUCKET, "main", key.replace(manifest.digest, "0" * 64))
+    s3.delete_object(Bucket=BUCKET, Key=blob_key("main", manifest.files["dag.py"].sha256))
+    with pytest.raises(PublishError, match=r"dag\.py: its content s3://.* is not staged"):
+        apply_release(tmp_path / "efs" / "main", manifest, S3Blobs(s3, BUCKET, "main"))

@@ -43,6 +43,7 @@ _EXPORTS = {
     "reload_location": "reload",
     "PublishError": "errors",
     "ManifestError": "errors",
+    "MissingObjectError": "errors",
     "IntegrityError": "errors",
     "LockTimeoutError": "errors",
     "PreflightError": "errors",

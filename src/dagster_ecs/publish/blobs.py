@@ -7,9 +7,12 @@ to find the content, not vouch for it.
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, cast
 
+from botocore.exceptions import ClientError
+
 from dagster_ecs.publish.errors import PublishError
 from dagster_ecs.publish.keys import blob_key
 from dagster_ecs.publish.manifest import FileEntry
+from dagster_ecs.publish.objects import object_exists
 
 
 class BlobSource(Protocol):
@@ -40,7 +43,10 @@ class S3Blobs:
         key = blob_key(self.repository, entry.sha256)
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=key)
-        except self.client.exceptions.NoSuchKey:
+        except ClientError:
+            # A missing blob is a 403 to the publisher (it may list only deployments/<repo>/): see objects.py.
+            if object_exists(self.client, self.bucket, key):
+                raise
             raise PublishError(
                 f"{entry.path}: its content s3://{self.bucket}/{key} is not staged; upload the manifest's blobs "
                 "again (the live release differs from the live.json the upload was diffed against)"

@@ -23,3 +23,7 @@ class PreflightError(PublishError):
 
 class ReloadError(PublishError):
     """The webserver did not serve the expected definitions after a reload; the message carries the load error."""
+
+
+class MissingObjectError(PublishError):
+    """A staged object (a manifest) is not in S3."""

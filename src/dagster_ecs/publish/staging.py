@@ -5,7 +5,8 @@
     s3://<bucket>/deployments/<repo>/live.json                 the live release's manifest, written after the switch
 
 Blobs are uploaded only when S3 does not have them yet, each checked against its manifest entry first and
-sent with its sha256 as S3's checksum.
+sent with its sha256 as S3's checksum. A missing object is told apart from a denial without relying on S3's 404
+(objects.py): the publisher may list only `deployments/<repo>/`.
 """
 
 import base64
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from dagster_ecs.publish.diff import Changes
-from dagster_ecs.publish.errors import IntegrityError, ManifestError
+from dagster_ecs.publish.errors import IntegrityError, ManifestError, MissingObjectError
 from dagster_ecs.publish.keys import blob_key, deployment_prefix, live_key, manifest_key
 from dagster_ecs.publish.manifest import FileEntry, Manifest
+from dagster_ecs.publish.objects import get_object_or_none, object_exists
 
 __all__ = ["manifest_key", "read_live_manifest", "read_manifest", "upload", "write_live_manifest"]
 
@@ -55,7 +57,7 @@ def missing_blobs(client: Any, bucket: str, repository: str, digests: Collection
         return set(digests) - present
     with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
         ordered = sorted(digests)
-        found = pool.map(lambda sha: _exists(client, bucket, blob_key(repository, sha)), ordered)
+        found = pool.map(lambda sha: object_exists(client, bucket, blob_key(repository, sha)), ordered)
         return {sha for sha, exists in zip(ordered, found, strict=True) if not exists}
 
 
@@ -63,7 +65,9 @@ def read_manifest(client: Any, bucket: str, repository: str, key: str) -> Manife
     """The manifest at `key`, which must be this repository's and named after its own digest."""
     if not key.startswith(f"{deployment_prefix(repository)}manifests/"):
         raise ManifestError(f"s3://{bucket}/{key} is not a manifest of repository {repository!r}")
-    body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    body = get_object_or_none(client, bucket, key)
+    if body is None:
+        raise MissingObjectError(f"s3://{bucket}/{key} does not exist")
     manifest = Manifest.from_json(body)
     if manifest_key(repository, manifest) != key:
         raise IntegrityError(f"s3://{bucket}/{key} has digest {manifest.digest}, not the one its name says")
@@ -72,29 +76,14 @@ def read_manifest(client: Any, bucket: str, repository: str, key: str) -> Manife
 
 def read_live_manifest(client: Any, bucket: str, repository: str) -> Manifest | None:
     """The manifest of the live release as the last apply recorded it, or None before the first one."""
-    try:
-        body = client.get_object(Bucket=bucket, Key=live_key(repository))["Body"].read()
-    except client.exceptions.NoSuchKey:
-        return None
-    return Manifest.from_json(body)
+    body = get_object_or_none(client, bucket, live_key(repository))
+    return None if body is None else Manifest.from_json(body)
 
 
 def write_live_manifest(client: Any, bucket: str, repository: str, manifest: Manifest) -> None:
     client.put_object(
         Bucket=bucket, Key=live_key(repository), Body=manifest.to_json().encode(), ContentType="application/json"
     )
-
-
-def _exists(client: Any, bucket: str, key: str) -> bool:
-    from botocore.exceptions import ClientError
-
-    try:
-        client.head_object(Bucket=bucket, Key=key)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return True
 
 
 def _upload_blob(client: Any, bucket: str, repository: str, source: Path, entry: FileEntry) -> None:
