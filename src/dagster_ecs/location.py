@@ -15,10 +15,12 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 
-from dagster import Definitions
+from dagster import ConfigurableResource, Definitions
+from pydantic import Field
 
 from dagster_ecs.definitions import loading_repository, platform_resources
 from dagster_ecs.discovery import dag_files
@@ -27,6 +29,16 @@ from dagster_ecs.settings import settings_from_env
 
 DAGS_DIR_ENV = "DAGSTER_ECS_DAGS_DIR"
 CURRENT_RELEASE = "current"
+RELEASES_DIR = "releases"
+# The resource key under which a location served from a release names it: the reload reads it back through
+# GraphQL (Repository.allTopLevelResourceDetails.configuredValues) to confirm the published release is served.
+RELEASE_RESOURCE = "dagster_ecs_release"
+
+
+class ServedRelease(ConfigurableResource):
+    """The release (`releases/<id>`) this code location was loaded from; unused by assets."""
+
+    release_id: str = Field(description="The release id this code server loaded.")
 
 
 class RepositoryLoadError(ImportError):
@@ -54,6 +66,12 @@ def served_directory(repository: str, root: Path | None = None) -> Path:
         raise RepositoryLoadError(f"repository {repository!r}: {current} does not lead to a release: {error}") from None
 
 
+def release_of(directory: Path) -> str | None:
+    """The release id when `directory` is a published release (`<repo>/releases/<id>`), else None."""
+    resolved = directory.resolve()
+    return resolved.name if resolved.parent.name == RELEASES_DIR else None
+
+
 def load_repository(repository: str, directory: Path, include: Callable[[Path], bool] | None = None) -> Definitions:
     """Import every DAG file of `directory` afresh and merge their Definitions into the repository's location.
 
@@ -79,7 +97,11 @@ def load_repository(repository: str, directory: Path, include: Callable[[Path], 
                 if isinstance(value, Definitions):
                     found[id(value)] = value
         # Bound even when no file defines anything, so the location always has the repository's storage.
-        storage = Definitions(resources=platform_resources(repository, settings_from_env()))
+        resources: dict[str, object] = dict(platform_resources(repository, settings_from_env()))
+        release = release_of(directory)
+        if release is not None:
+            resources[RELEASE_RESOURCE] = ServedRelease(release_id=release)
+        storage = Definitions(resources=resources)
     return Definitions.merge(*found.values(), storage)
 
 
@@ -93,10 +115,41 @@ def _fresh_repository_package(repository: str, directory: Path) -> str:
     name = f"_dagster_ecs_repo_{python_identifier(repository)}_{digest}"
     for loaded in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
         del sys.modules[loaded]
-    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
-    spec.submodule_search_locations = [str(directory.resolve())]
-    sys.modules[name] = importlib.util.module_from_spec(spec)
+    sys.modules[name] = _package(name, [str(directory.resolve())])
+    _register_dags_package(repository, directory)
     return name
+
+
+DAGS_PACKAGE = "dags"
+
+
+def _register_dags_package(repository: str, directory: Path) -> None:
+    """Make `dags.<repo>` (the checkout's import path, `from dags.main.resources import ...`) the served directory.
+
+    In a checkout `dags/<repo>/` is that package already; a release on EFS (`<repo>/releases/<id>/`) has no
+    `dags/` parent and the image has no checkout on sys.path. So `dags.<repo>` is registered afresh on each load,
+    pointing at the directory being loaded (in a checkout: the same files). A name that is no identifier
+    (`repo-2`) could never be imported that way and is left alone.
+    """
+    if not repository.isidentifier():
+        return
+    if DAGS_PACKAGE not in sys.modules:
+        try:
+            importlib.import_module(DAGS_PACKAGE)
+        except ImportError:
+            sys.modules[DAGS_PACKAGE] = _package(DAGS_PACKAGE, [])
+    name = f"{DAGS_PACKAGE}.{repository}"
+    for loaded in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+        del sys.modules[loaded]
+    package = _package(name, [str(directory.resolve())])
+    sys.modules[name] = package
+    setattr(sys.modules[DAGS_PACKAGE], repository, package)
+
+
+def _package(name: str, path: list[str]) -> types.ModuleType:
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = path
+    return importlib.util.module_from_spec(spec)
 
 
 @functools.cache

@@ -1,5 +1,7 @@
 """Discovery of repositories and DAG files, and merging them into one location per repository."""
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -10,6 +12,9 @@ from dagster_ecs.definitions import get_repository_resources
 from dagster_ecs.discovery import dag_files, discover_repositories
 from dagster_ecs.location import RepositoryLoadError, load_repository
 from dagster_ecs.names import InvalidNameError
+from dagster_ecs.publish.blobs import DirectoryBlobs
+from dagster_ecs.publish.manifest import build_manifest
+from dagster_ecs.publish.release import apply_release
 from dagster_ecs.s3_prefix import S3PrefixResource
 
 ASSET_FILE = """
@@ -137,3 +142,41 @@ def test_dag_outside_a_repository_directory_is_refused(tmp_path: Path) -> None:
 def test_get_repository_resources_requires_a_name() -> None:
     with pytest.raises(InvalidNameError, match="repository_name"):
         get_repository_resources(repository_name=" ")
+
+
+def test_a_published_release_can_import_its_repository_as_dags_package(tmp_path: Path) -> None:
+    """DAG code written in the checkout imports `dags.<repo>.resources`; served from `releases/<id>/` on EFS (no
+    `dags/` directory, and in the image no checkout on sys.path) the same import must work. Loaded in a process
+    whose working directory is not the checkout, as a code server in the image is."""
+    source = tmp_path / "checkout" / "dags" / "shipped"
+    source.mkdir(parents=True)
+    (source / "resources.py").write_text("PREFIX = ['repos', 'shipped']\n")
+    (source / "shipped_dag.py").write_text(
+        textwrap.dedent("""
+            from dagster import Definitions, asset
+            from dags.shipped.resources import PREFIX
+
+            @asset(key_prefix=PREFIX)
+            def value() -> int:
+                return 1
+
+            defs = Definitions(assets=[value])
+        """)
+    )
+    efs = tmp_path / "efs"
+    apply_release(efs / "shipped", build_manifest(source), DirectoryBlobs(source))
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from dagster_ecs.location import load_repository, served_directory
+        directory = served_directory("shipped", Path({str(efs)!r}))
+        assert directory.parent.name == "releases", directory
+        defs = load_repository("shipped", directory)
+        print(sorted(key.to_user_string() for key in defs.resolve_all_asset_keys()))
+    """)
+    run = tmp_path / "elsewhere"
+    run.mkdir()
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=run, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.strip() == "['repos/shipped/value']"
