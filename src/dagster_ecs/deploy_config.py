@@ -3,13 +3,13 @@
 Generated from the inventory and dags/ by the `dagster_ecs.aws.dagster_config` lookup, handed to the
 containers as environment variables and written in place by `dagster_ecs.container`.
 
-How a run gets its repository's task role and EFS directory: every code server reports an ECS container
-context naming its own task definition (`dagster_ecs.container` fills `DAGSTER_CONTAINER_CONTEXT`), and
-dagster-aws's `EcsRunLauncher` starts a run of that code location as a task of exactly that task definition,
-overriding only the command. The code server's task definition already has the repository's task role, its
-EFS access point volume and the PostgreSQL settings, so the launcher registers no task definitions and
-needs no `ecs:RegisterTaskDefinition`. The launcher's own network settings put the run in the private
-subnets with the run security group and no public IP.
+How a run gets its repository's task role and EFS directory: `dagster_ecs.run_launcher.DagsterEcsRunLauncher`
+starts a run of code location L as a task of the code server's own task definition family
+`<code_task_definition_prefix>L`, overriding only the command (and cpu/memory from the `ecs/cpu` / `ecs/memory`
+tags); a run tagged to change the task otherwise is refused. The code server's task definition already has the
+repository's task role, its EFS access point volume and the PostgreSQL settings, so the launcher registers no
+task definitions and needs no `ecs:RegisterTaskDefinition`. The launcher's own network settings put the run in
+the private subnets with the run security group and no public IP.
 """
 
 import importlib
@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from dagster_ecs.instance import postgres_storage
+from dagster_ecs.instance import postgres_iam_storage
 from dagster_ecs.names import validate_repository_name
 from dagster_ecs.settings import is_valid_bucket_name
 from dagster_ecs.workspace import CODE_SERVER_PORT, grpc_workspace
@@ -37,10 +37,10 @@ _REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
 _SUBNET_RE = re.compile(r"subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 _SECURITY_GROUP_RE = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 _CLUSTER_RE = re.compile(r"[A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
-_SECRET_ARN_RE = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+")
-_SECRET_KEY_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 _PREFIX_RE = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 _CONTAINER_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
+# A family is at most 255 characters and a repository name at most 32.
+_FAMILY_PREFIX_RE = re.compile(r"[A-Za-z0-9_-]{1,222}-")
 _DNS_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # awsvpcConfiguration accepts at most 16 subnets and 5 security groups.
 _MAX_SUBNETS = 16
@@ -58,8 +58,9 @@ class EcsInstanceSettings:
     region: AWS region of the cluster and bucket. cluster: ECS cluster name or ARN that runs launch in.
     subnets / security_groups: the private subnets and the run security group of run tasks.
     bucket: the environment's S3 bucket (compute logs go under `compute_log_prefix`/).
-    database_secret_arn: the Secrets Manager secret holding the PostgreSQL password;
-    database_secret_key: the password's key in that JSON secret, or None when the whole secret is the password.
+    code_task_definition_prefix: family prefix of the code servers' task definitions: a run of code location L
+    always runs as `<code_task_definition_prefix>L` (dagster_ecs.run_launcher). None means `<cluster name>-code-`,
+    the services role's naming (cluster and task definitions share the name prefix).
     max_concurrent_runs: runs in progress at once across the deployment; max_runs_per_repository: per
     code location. container_name: the container a run overrides when its code location does not name one.
     capacity_provider: FARGATE or FARGATE_SPOT for run tasks.
@@ -70,9 +71,6 @@ class EcsInstanceSettings:
     subnets: tuple[str, ...]
     security_groups: tuple[str, ...]
     bucket: str
-    database_secret_arn: str
-    # The project's database secret is a JSON document (rds_credentials_secret); None for a plain-string secret.
-    database_secret_key: str | None = "password"  # noqa: S105 - the name of a JSON key, not a password
     max_concurrent_runs: int = 10
     max_runs_per_repository: int = 4
     compute_log_prefix: str = COMPUTE_LOG_PREFIX
@@ -86,6 +84,7 @@ class EcsInstanceSettings:
     # 0 turns run retries off; otherwise a run whose worker crashed is retried that many times.
     run_retries: int = 0
     reload_timeout_seconds: int = 180
+    code_task_definition_prefix: str | None = None
 
     def __post_init__(self) -> None:
         # Callers (an Ansible lookup, tests) may pass lists; keep the frozen value hashable and immutable.
@@ -99,14 +98,6 @@ class EcsInstanceSettings:
             raise DeployConfigError(
                 f"bucket={self.bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, . and -)"
             )
-        _match(
-            "database_secret_arn",
-            self.database_secret_arn,
-            _SECRET_ARN_RE,
-            "a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
-        )
-        if self.database_secret_key is not None:
-            _match("database_secret_key", self.database_secret_key, _SECRET_KEY_RE, "a JSON key such as 'password'")
         _positive("max_concurrent_runs", self.max_concurrent_runs)
         _positive("max_runs_per_repository", self.max_runs_per_repository)
         if self.max_runs_per_repository > self.max_concurrent_runs:
@@ -117,6 +108,12 @@ class EcsInstanceSettings:
             )
         _match("compute_log_prefix", self.compute_log_prefix, _PREFIX_RE, "an S3 key prefix without leading '/'")
         _match("container_name", self.container_name, _CONTAINER_NAME_RE, "an ECS container name")
+        _match(
+            "code_task_definition_prefix",
+            self.code_family_prefix,
+            _FAMILY_PREFIX_RE,
+            "a task definition family prefix ending in '-' (letters, digits, - and _), such as dagster-ecs-dev-code-",
+        )
         if self.capacity_provider not in CAPACITY_PROVIDERS:
             raise DeployConfigError(
                 f"capacity_provider={self.capacity_provider!r} is not one of {', '.join(CAPACITY_PROVIDERS)}"
@@ -128,19 +125,17 @@ class EcsInstanceSettings:
         _positive("run_retries", self.run_retries, allow_zero=True)
 
     @property
-    def password_value_from(self) -> str:
-        """The task definition `secrets[].valueFrom` that yields the password itself."""
-        if self.database_secret_key is None:
-            return self.database_secret_arn
-        # ECS syntax: <secret arn>:<json key>:<version stage>:<version id>; empty parts mean the current one.
-        return f"{self.database_secret_arn}:{self.database_secret_key}::"
+    def code_family_prefix(self) -> str:
+        """code_task_definition_prefix, or `<cluster name>-code-` when it is not set."""
+        if self.code_task_definition_prefix is not None:
+            return self.code_task_definition_prefix
+        return f"{self.cluster.rsplit('/', 1)[-1]}-code-"
 
 
 def ecs_instance_config(settings: EcsInstanceSettings) -> dict[str, Any]:
     """dagster.yaml for the webserver, the daemon and the run workers on ECS. It holds no secret."""
-    storage = postgres_storage()
-    # RDS accepts TLS, and PostgreSQL 15+ parameter groups require it: never send the password in clear.
-    storage["postgres"]["postgres_db"]["params"] = {"sslmode": "require"}
+    # The Dagster login with an RDS IAM auth token from the task role: no task holds a database password.
+    storage = postgres_iam_storage(settings.region)
     run_monitoring: dict[str, Any] = {
         "enabled": True,
         "start_timeout_seconds": settings.run_start_timeout_seconds,
@@ -166,13 +161,15 @@ def ecs_instance_config(settings: EcsInstanceSettings) -> dict[str, Any]:
             }
         },
         "run_launcher": {
-            "module": "dagster_aws.ecs",
-            "class": "EcsRunLauncher",
+            "module": "dagster_ecs.run_launcher",
+            "class": "DagsterEcsRunLauncher",
             "config": _run_launcher_config(settings),
         },
+        # Stored under <prefix>/<code location>/, the only compute-log prefix a repository's role may write
+        # (dagster_ecs.compute_logs).
         "compute_logs": {
-            "module": "dagster_aws.s3.compute_log_manager",
-            "class": "S3ComputeLogManager",
+            "module": "dagster_ecs.compute_logs",
+            "class": "CodeLocationS3ComputeLogManager",
             "config": {
                 "bucket": settings.bucket,
                 "prefix": settings.compute_log_prefix,
@@ -217,10 +214,10 @@ def _run_launcher_config(settings: EcsInstanceSettings) -> dict[str, Any]:
         # Network and cluster come from this file, not from the launching task's own ENI: that path needs
         # ec2:Describe* and the ECS metadata endpoint, and fails for capacity-provider tasks in 0.29.
         "use_current_ecs_task_config": False,
+        # Runs of code location L run as the latest revision of <prefix>L; tags that would change it are refused.
+        "code_task_definition_prefix": settings.code_family_prefix,
         "container_name": settings.container_name,
         "run_task_kwargs": run_task_kwargs,
-        # Used only if the launcher must register a task definition (a code location that names none).
-        "secrets": [{"name": "DAGSTER_POSTGRES_PASSWORD", "valueFrom": settings.password_value_from}],
         # The default ('dagster') makes every launch list tagged secrets: needs secretsmanager:ListSecrets
         # and could mount secrets nobody asked for.
         "secrets_tag": None,
@@ -261,7 +258,7 @@ def validate_instance_directory(directory: Path) -> None:
 
     The instance schema, then every configurable class it names (storage, run launcher, compute logs, run
     coordinator, ...) against that class's own config schema, with `env:` references resolved from this
-    process's environment, so a missing DAGSTER_POSTGRES_PASSWORD is reported here by name.
+    process's environment, so a missing DAGSTER_POSTGRES_HOST is reported here by name.
     """
     from dagster._config import process_config, resolve_to_config_type
     from dagster._core.errors import DagsterInvalidConfigError

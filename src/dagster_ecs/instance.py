@@ -47,6 +47,20 @@ def postgres_storage() -> dict[str, Any]:
     }
 
 
+def postgres_iam_storage(region: str) -> dict[str, Any]:
+    """The `storage` block on ECS: the Dagster login signs in with an RDS IAM auth token over TLS, no password.
+
+    dagster-postgres (0.29.27, auth.py AwsWifTokenProvider) generates the token with boto3 from the task role's
+    credentials for `hostname`/`port`/`username` before every new connection; RDS accepts it only over TLS.
+    """
+    storage = postgres_storage()
+    postgres = storage["postgres"]
+    del postgres["postgres_db"]["password"]
+    postgres["postgres_db"]["params"] = {"sslmode": "require"}
+    postgres["auth_provider"] = {"aws_wif": {"region": region}}
+    return storage
+
+
 def local_instance_config(env: Mapping[str, str], max_concurrent_runs: int = 4) -> dict[str, Any]:
     """dagster.yaml for a laptop or a test: SQLite under DAGSTER_HOME, or PostgreSQL when configured."""
     config: dict[str, Any] = {

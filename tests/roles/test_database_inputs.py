@@ -17,7 +17,15 @@ VALID: dict[str, Any] = {
     "database_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
     "database_security_group_ids": ["sg-0123456789abcdef0"],
 }
-OUTPUTS = ["database_endpoint", "database_port", "database_name", "database_username", "database_secret_arn"]
+OUTPUTS = [
+    "database_endpoint",
+    "database_port",
+    "database_name",
+    "database_username",
+    "database_secret_arn",
+    "database_resource_id",
+    "database_app_username",
+]
 
 
 # Prints the role's outputs after it ran, as the post_tasks of the play.
@@ -39,6 +47,10 @@ BAD_INPUTS = [
     ("database_secret_kms_key_arn", "my-key", "database_secret_kms_key_arn"),
     ("database_master_username", "1admin", "database_master_username"),
     ("database_db_name", "dagster-metadata", "database_db_name"),
+    ("database_app_username", "Dagster", "database_app_username"),
+    ("database_app_username", "rds_iam", "database_app_username"),
+    # The Dagster login must not be the master user.
+    ("database_app_username", "dagster_admin", "database_app_username"),
     ("database_cloudwatch_logs_exports", ["slowquery"], "database_cloudwatch_logs_exports"),
     ("database_performance_insights_retention_days", 30, "database_performance_insights_retention_days"),
     ("database_parameters", {"rds.force_ssl": 0}, "database_parameters"),
@@ -71,6 +83,8 @@ def test_check_mode_on_an_empty_account_writes_nothing(aws: MotoServer, tmp_path
         "database_endpoint": "",
         "database_port": 5432,
         "database_name": "dagster",
-        "database_username": "dagster",
+        "database_username": "dagster_admin",
         "database_secret_arn": "",
+        "database_resource_id": "",
+        "database_app_username": "dagster",
     }

@@ -29,7 +29,6 @@ INSTANCE_YAML = to_yaml(
             subnets=("subnet-0123456789abcdef0",),
             security_groups=("sg-0a1b2c3d4e5f60718",),
             bucket="dagster-ecs-dev-data",
-            database_secret_arn="arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:db-AbCdEf",
         )
     )
 )
@@ -149,7 +148,7 @@ def test_daemon_runs_with_the_workspace(tmp_path: Path, entrypoint: Callable[...
             {"DAGSTER_ECS_INSTANCE_YAML": INSTANCE_YAML.replace("secrets_tag: null", "secrets_tags: null")},
             "DAGSTER_ECS_INSTANCE_YAML is not a valid dagster.yaml: dagster.yaml run_launcher",
         ),
-        ({"DAGSTER_POSTGRES_PASSWORD": None}, '"DAGSTER_POSTGRES_PASSWORD" which is not set'),
+        ({"DAGSTER_POSTGRES_HOST": None}, '"DAGSTER_POSTGRES_HOST" which is not set'),
         (
             {"DAGSTER_ECS_WORKSPACE_YAML": "load_from:\n- grpc_server: {hostname: x}\n"},
             "DAGSTER_ECS_WORKSPACE_YAML is not a valid workspace.yaml",

@@ -13,6 +13,8 @@ import yaml
 from dagster import DagsterRun
 from dagster._config import process_config, resolve_to_config_type
 from dagster._core.instance.config import dagster_instance_config
+from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+from dagster._core.storage.compute_log_manager import ComputeIOType
 from dagster._core.storage.tags import CODE_LOCATION_TAG
 from dagster._core.workspace.config_schema import process_workspace_config
 from dagster._serdes.config_class import ConfigurableClassData
@@ -21,6 +23,7 @@ from dagster_aws.ecs.container_context import EcsContainerContext
 from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
 from dagster_postgres import DagsterPostgresStorage
 
+from dagster_ecs.compute_logs import CodeLocationS3ComputeLogManager, UnattributedLogsError
 from dagster_ecs.container import code_server_environment
 from dagster_ecs.deploy_config import (
     DeployConfigError,
@@ -31,6 +34,7 @@ from dagster_ecs.deploy_config import (
     validate_instance_directory,
 )
 from dagster_ecs.discovery import discover_repositories
+from dagster_ecs.run_launcher import DagsterEcsRunLauncher
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "pw-that-must-never-be-written-9f3c"
@@ -41,16 +45,14 @@ SETTINGS = EcsInstanceSettings(
     subnets=("subnet-0123456789abcdef0", "subnet-0fedcba9876543210"),
     security_groups=("sg-0a1b2c3d4e5f60718",),
     bucket="dagster-ecs-dev-data",
-    database_secret_arn=SECRET_ARN,
     max_concurrent_runs=8,
     max_runs_per_repository=3,
 )
 VARIANTS = {
     "default": SETTINGS,
-    "spot-plain-secret-retries": replace(
+    "spot-retries": replace(
         SETTINGS,
         capacity_provider="FARGATE_SPOT",
-        database_secret_key=None,
         run_retries=2,
         max_runtime_seconds=7200,
         cluster="arn:aws:ecs:ap-southeast-2:123456789012:cluster/dagster-ecs-prod",
@@ -60,13 +62,12 @@ VARIANTS = {
 
 @pytest.fixture
 def runtime_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a service's task definition provides: plain settings, and the password from its `secrets`."""
+    """What a service's task definition provides: plain settings; no password (RDS IAM auth tokens)."""
     for name, value in {
         "DAGSTER_POSTGRES_HOST": "dagster-ecs-dev.abc.ap-southeast-2.rds.amazonaws.com",
         "DAGSTER_POSTGRES_PORT": "5432",
         "DAGSTER_POSTGRES_USER": "dagster",
         "DAGSTER_POSTGRES_DB": "dagster",
-        "DAGSTER_POSTGRES_PASSWORD": PASSWORD,
         "AWS_DEFAULT_REGION": "ap-southeast-2",
         # Building boto3 clients needs credentials to exist; nothing here calls AWS.
         "AWS_ACCESS_KEY_ID": "testing",
@@ -88,14 +89,15 @@ def test_instance_passes_dagsters_instance_schema_and_holds_no_password(tmp_path
     validated, custom_class = dagster_instance_config(str(tmp_path))
     assert custom_class is None
     assert validated["telemetry"] == {"enabled": False}
-    assert validated["storage"]["postgres"]["postgres_db"]["password"] == {"env": "DAGSTER_POSTGRES_PASSWORD"}
-    assert validated["run_launcher"]["module"] == "dagster_aws.ecs"
+    assert "password" not in validated["storage"]["postgres"]["postgres_db"]
+    assert validated["storage"]["postgres"]["auth_provider"] == {"aws_wif": {"region": "ap-southeast-2"}}
+    assert validated["run_launcher"]["module"] == "dagster_ecs.run_launcher"
     assert validated["compute_logs"]["config"]["prefix"] == "compute_logs"
     assert validated["run_monitoring"]["enabled"] is True
     assert validated["code_servers"]["reload_timeout"] == 180
     assert PASSWORD not in text
-    # No literal password anywhere: the only password setting is the environment reference.
-    assert "password:\n        env: DAGSTER_POSTGRES_PASSWORD" in text
+    # No password setting at all: the processes sign in with IAM auth tokens.
+    assert "password" not in text.lower()
     validate_instance_directory(tmp_path)
 
 
@@ -105,8 +107,8 @@ def test_each_configurable_class_accepts_its_config(tmp_path: Path, variant: str
     config = ecs_instance_config(VARIANTS[variant])
     for klass, value in (
         (DagsterPostgresStorage, config["storage"]["postgres"]),
-        (EcsRunLauncher, config["run_launcher"]["config"]),
-        (S3ComputeLogManager, config["compute_logs"]["config"]),
+        (DagsterEcsRunLauncher, config["run_launcher"]["config"]),
+        (CodeLocationS3ComputeLogManager, config["compute_logs"]["config"]),
     ):
         result = process_config(resolve_to_config_type(klass.config_type()), value)
         assert result.success, (klass.__name__, result.errors)
@@ -114,7 +116,8 @@ def test_each_configurable_class_accepts_its_config(tmp_path: Path, variant: str
         resolve_to_config_type(DagsterPostgresStorage.config_type()), config["storage"]["postgres"]
     )
     assert resolved.value is not None
-    assert resolved.value["postgres_db"]["password"] == PASSWORD  # resolved at start-up, from the environment
+    # No password: dagster-postgres's aws_wif token provider supplies an IAM auth token per connection.
+    assert resolved.value["postgres_db"]["password"] == ""
     assert resolved.value["postgres_db"]["params"] == {"sslmode": "require"}
 
 
@@ -137,51 +140,61 @@ def test_run_launcher_starts_runs_in_private_subnets_without_public_ip() -> None
             "assignPublicIp": "DISABLED",
         }
     }
-    assert launcher.secrets == [{"name": "DAGSTER_POSTGRES_PASSWORD", "valueFrom": f"{SECRET_ARN}:password::"}]
+    assert launcher.secrets == []  # no run task is handed the database master password
     assert launcher.secrets_tags == []  # no ListSecrets on every launch
 
 
 @pytest.mark.usefixtures("runtime_env")
-def test_spot_runs_use_a_capacity_provider_and_a_plain_secret() -> None:
-    launcher = rehydrate(ecs_instance_config(VARIANTS["spot-plain-secret-retries"])["run_launcher"])
+def test_spot_runs_use_a_capacity_provider() -> None:
+    launcher = rehydrate(ecs_instance_config(VARIANTS["spot-retries"])["run_launcher"])
     assert isinstance(launcher, EcsRunLauncher)
     assert "launchType" not in launcher.run_task_kwargs
     assert launcher.run_task_kwargs["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
-    assert launcher.secrets == [{"name": "DAGSTER_POSTGRES_PASSWORD", "valueFrom": SECRET_ARN}]
+    assert launcher.secrets == []
 
 
 @pytest.mark.usefixtures("runtime_env")
-def test_a_run_reuses_its_code_servers_task_definition() -> None:
-    """The container context a code server reports makes the launcher run that very task definition."""
+def test_a_run_runs_as_its_code_locations_task_definition_whatever_the_code_server_reports() -> None:
+    """The family comes from the run's code location (the workspace), not from what a code server reports."""
     launcher = rehydrate(ecs_instance_config(SETTINGS)["run_launcher"])
-    assert isinstance(launcher, EcsRunLauncher)
+    assert isinstance(launcher, DagsterEcsRunLauncher)
     reported = code_server_environment(
-        {"DAGSTER_ECS_RUN_TASK_DEFINITION": "dagster-ecs-dev-code-repo-2:7", "DAGSTER_ECS_RUN_CONTAINER_NAME": "code"}
+        {"DAGSTER_ECS_RUN_TASK_DEFINITION": "dagster-ecs-dev-code-main:7", "DAGSTER_ECS_RUN_CONTAINER_NAME": "code"}
     )
-    run = DagsterRun(job_name="repo_2_job")
+    location = GrpcServerCodeLocationOrigin(  # ty: ignore[abstract-class-instantiation]
+        host="repo-2.dagster-ecs-dev.local", port=4000, location_name="repo-2"
+    )
+    origin = RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), "repo_2_job")
+    run = DagsterRun(job_name="repo_2_job", remote_job_origin=origin)
     context = EcsContainerContext.create_for_run(run, launcher).merge(
         EcsContainerContext.create_from_config(json.loads(reported["DAGSTER_CONTAINER_CONTEXT"]))
     )
     kwargs = launcher._run_task_kwargs(run, None, context)
-    assert kwargs["taskDefinition"] == "dagster-ecs-dev-code-repo-2:7"
+    assert kwargs["taskDefinition"] == "dagster-ecs-dev-code-repo-2"
     assert kwargs["cluster"] == "dagster-ecs-dev"
     assert kwargs["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
     assert kwargs["propagateTags"] == "TASK_DEFINITION"
-    assert launcher.get_container_name(context) == "code"
+    assert launcher.get_container_name(context) == "dagster"
+
+
+def test_code_task_definition_prefix_defaults_to_the_cluster_name_as_the_services_role_names_them() -> None:
+    assert SETTINGS.code_family_prefix == "dagster-ecs-dev-code-"
+    assert VARIANTS["spot-retries"].code_family_prefix == "dagster-ecs-prod-code-"
+    config = ecs_instance_config(replace(SETTINGS, code_task_definition_prefix="other-code-"))
+    assert config["run_launcher"]["config"]["code_task_definition_prefix"] == "other-code-"
 
 
 @pytest.mark.usefixtures("runtime_env")
 def test_compute_logs_go_to_the_bucket_under_compute_logs(tmp_path: Path) -> None:
     manager = rehydrate(ecs_instance_config(SETTINGS)["compute_logs"])
+    # dagster-aws's manager, keyed per code location (tests/e2e/test_compute_logs.py runs it).
+    assert isinstance(manager, CodeLocationS3ComputeLogManager)
     assert isinstance(manager, S3ComputeLogManager)
     assert manager._s3_bucket == "dagster-ecs-dev-data"
-    assert manager._s3_key(["run-1", "compute_logs", "step"], manager_io_type()).startswith("compute_logs/storage/")
-
-
-def manager_io_type() -> object:
-    from dagster._core.storage.compute_log_manager import ComputeIOType
-
-    return ComputeIOType.STDOUT
+    assert manager._s3_prefix == "compute_logs"
+    # Without a run record naming a code location there is no prefix any role may write.
+    with pytest.raises(UnattributedLogsError, match="belong to no code location"):
+        manager._s3_key(["run-1", "compute_logs", "step"], ComputeIOType.STDOUT)
 
 
 def test_run_queue_limits_runs_per_code_location_with_dagsters_own_tag() -> None:
@@ -197,17 +210,17 @@ def test_run_queue_limits_runs_per_code_location_with_dagsters_own_tag() -> None
 def test_run_retries_and_runtime_limit_are_optional() -> None:
     assert "run_retries" not in ecs_instance_config(SETTINGS)
     assert "max_runtime_seconds" not in ecs_instance_config(SETTINGS)["run_monitoring"]
-    config = ecs_instance_config(VARIANTS["spot-plain-secret-retries"])
+    config = ecs_instance_config(VARIANTS["spot-retries"])
     assert config["run_retries"] == {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False}
     assert config["run_monitoring"]["max_runtime_seconds"] == 7200
 
 
-def test_missing_password_is_reported_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HOST", "PORT", "USER", "DB"):
+def test_missing_host_is_reported_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PORT", "USER", "DB"):
         monkeypatch.setenv(f"DAGSTER_POSTGRES_{name}", "x" if name != "PORT" else "5432")
-    monkeypatch.delenv("DAGSTER_POSTGRES_PASSWORD", raising=False)
+    monkeypatch.delenv("DAGSTER_POSTGRES_HOST", raising=False)
     write_instance(tmp_path, SETTINGS)
-    with pytest.raises(DeployConfigError, match='"DAGSTER_POSTGRES_PASSWORD" which is not set'):
+    with pytest.raises(DeployConfigError, match='"DAGSTER_POSTGRES_HOST" which is not set'):
         validate_instance_directory(tmp_path)
 
 
@@ -217,7 +230,9 @@ def test_launcher_keys_dagster_aws_rejects_are_caught(tmp_path: Path) -> None:
     # A top-level key older dagster-aws releases took; 0.29 wants it under task_definition.
     config["run_launcher"]["config"]["task_role_arn"] = "arn:aws:iam::123456789012:role/x"
     (tmp_path / "dagster.yaml").write_text(to_yaml(config))
-    with pytest.raises(DeployConfigError, match=r"run_launcher \(dagster_aws.ecs.EcsRunLauncher\).*task_role_arn"):
+    with pytest.raises(
+        DeployConfigError, match=r"run_launcher \(dagster_ecs.run_launcher.DagsterEcsRunLauncher\).*task_role_arn"
+    ):
         validate_instance_directory(tmp_path)
 
 
@@ -233,14 +248,14 @@ def test_launcher_keys_dagster_aws_rejects_are_caught(tmp_path: Path) -> None:
         ({"cluster": "my cluster"}, "cluster='my cluster'"),
         ({"bucket": "Bad_Bucket"}, "bucket='Bad_Bucket'"),
         ({"bucket": "a..b"}, "bucket='a..b' is not a valid S3 bucket name"),
-        ({"database_secret_arn": "db-password"}, "database_secret_arn='db-password'"),
-        ({"database_secret_key": "pass word"}, "database_secret_key="),
         ({"max_concurrent_runs": 0}, "max_concurrent_runs=0 must be an integer >= 1"),
         ({"max_concurrent_runs": True}, "max_concurrent_runs=True"),
         ({"max_runs_per_repository": 9}, "max_runs_per_repository=9 exceeds max_concurrent_runs=8"),
         ({"capacity_provider": "EC2"}, "capacity_provider='EC2'"),
         ({"compute_log_prefix": "/logs"}, "compute_log_prefix='/logs'"),
         ({"run_retries": -1}, "run_retries=-1"),
+        ({"code_task_definition_prefix": "dagster-ecs-dev-code"}, "code_task_definition_prefix='dagster-ecs-dev-code'"),
+        ({"code_task_definition_prefix": "a b-"}, "code_task_definition_prefix='a b-' is not a task definition"),
     ],
 )
 def test_bad_settings_fail_with_the_setting_named(change: dict, message: str) -> None:
@@ -308,14 +323,12 @@ def test_lookup_renders_instance_and_workspace_as_a_playbook_sees_them(tmp_path:
     instance_call = (
         "lookup('dagster_ecs.aws.dagster_config', 'instance', region='ap-southeast-2', cluster='dagster-ecs-dev', "
         "subnets=['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], security_groups=['sg-0a1b2c3d4e5f60718'], "
-        f"bucket='dagster-ecs-dev-data', database_secret_arn='{SECRET_ARN}', "
-        "max_concurrent_runs=8, max_runs_per_repository=3"
+        "bucket='dagster-ecs-dev-data', max_concurrent_runs=8, max_runs_per_repository=3"
     )
-    rc, (instance_text, workspace_text, plain_secret_text) = ansible_lookup(
+    rc, (instance_text, workspace_text) = ansible_lookup(
         f"[{instance_call}), "
         "lookup('dagster_ecs.aws.dagster_config', 'workspace', repositories=['main', 'repo-2'], "
-        "namespace='dagster-ecs-dev.local', port=4000), "
-        f"{instance_call}, database_secret_key='')]"
+        "namespace='dagster-ecs-dev.local', port=4000)]"
     )
     assert rc == 0, instance_text
     assert yaml.safe_load(instance_text) == ecs_instance_config(SETTINGS)
@@ -323,15 +336,12 @@ def test_lookup_renders_instance_and_workspace_as_a_playbook_sees_them(tmp_path:
     (tmp_path / "dagster.yaml").write_text(instance_text)
     validate_instance_directory(tmp_path)
     assert yaml.safe_load(workspace_text) == ecs_workspace(["main", "repo-2"], "dagster-ecs-dev.local")
-    plain = yaml.safe_load(plain_secret_text)["run_launcher"]["config"]["secrets"]
-    assert plain == [{"name": "DAGSTER_POSTGRES_PASSWORD", "valueFrom": SECRET_ARN}]
 
 
 def test_lookup_names_the_bad_option() -> None:
     rc, message = ansible_lookup(
         "lookup('dagster_ecs.aws.dagster_config', 'instance', region='ap-southeast-2', cluster='c', "
-        "subnets=['subnet-xyz'], security_groups=['sg-0a1b2c3d4e5f60718'], bucket='dagster-ecs-dev-data', "
-        f"database_secret_arn='{SECRET_ARN}')"
+        "subnets=['subnet-xyz'], security_groups=['sg-0a1b2c3d4e5f60718'], bucket='dagster-ecs-dev-data')"
     )
     assert rc != 0
     assert "dagster_config instance: subnets: 'subnet-xyz' is not an id" in message

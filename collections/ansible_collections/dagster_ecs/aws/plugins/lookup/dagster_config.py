@@ -6,8 +6,8 @@ author: dagster-ecs
 short_description: Render the Dagster instance (dagster.yaml) or workspace (workspace.yaml) for ECS
 description:
   - C(instance) returns the dagster.yaml text for the webserver, the daemon and the run workers, with PostgreSQL
-    storage whose connection settings are C(DAGSTER_POSTGRES_*) environment references (the password reaches the
-    containers through the task definition's C(secrets), never through this text), a run queue with a global and
+    storage whose connection settings are C(DAGSTER_POSTGRES_*) environment references and that signs in with an
+    RDS IAM auth token generated from the task role (no password anywhere), a run queue with a global and
     a per-repository limit, dagster-aws's EcsRunLauncher running each run as a Fargate task in the given private
     subnets with no public IP, S3 compute logs, run monitoring, the code-server reload timeout, telemetry off.
   - C(workspace) returns the workspace.yaml text with one C(grpc_server) per repository at
@@ -40,15 +40,12 @@ options:
   bucket:
     description: The environment's S3 bucket; compute logs go under C(compute_log_prefix). Required for C(instance).
     type: str
-  database_secret_arn:
-    description: ARN of the Secrets Manager secret holding the PostgreSQL password. Required for C(instance).
-    type: str
-  database_secret_key:
+  code_task_definition_prefix:
     description:
-      - The key of the password in the JSON secret (the project's database secret stores C(password)).
-      - An empty string when the whole secret string is the password.
+      - Family prefix of the code servers' task definitions (C(<name prefix>-code-)). A run of code location
+        C(L) always runs as the latest revision of C(<prefix>L); run tags that would change its task definition,
+        role, command or network are refused. Default C(<cluster name>-code-), the services role's naming.
     type: str
-    default: password
   max_concurrent_runs:
     description: Runs in progress at once across the deployment.
     type: int
@@ -106,7 +103,7 @@ EXAMPLES = r"""
       {{ lookup('dagster_ecs.aws.dagster_config', 'instance',
                 region=dagster_ecs_region, cluster=cluster_name,
                 subnets=network_private_subnet_ids, security_groups=[network_security_group_ids.run],
-                bucket=storage_bucket_name, database_secret_arn=database_secret_arn,
+                bucket=storage_bucket_name,
                 max_concurrent_runs=10, max_runs_per_repository=4) }}
 
 - name: Render the workspace of the webserver and daemon
@@ -129,9 +126,9 @@ from typing import Any
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-INSTANCE_REQUIRED = ("region", "cluster", "subnets", "security_groups", "bucket", "database_secret_arn")
+INSTANCE_REQUIRED = ("region", "cluster", "subnets", "security_groups", "bucket")
 INSTANCE_OPTIONAL = (
-    "database_secret_key",
+    "code_task_definition_prefix",
     "max_concurrent_runs",
     "max_runs_per_repository",
     "compute_log_prefix",
@@ -158,7 +155,6 @@ class LookupModule(LookupBase):
                 if term == "instance":
                     self._require(term, INSTANCE_REQUIRED)
                     values = {name: _plain(self.get_option(name)) for name in INSTANCE_REQUIRED + INSTANCE_OPTIONAL}
-                    values["database_secret_key"] = values["database_secret_key"] or None
                     settings = deploy_config.EcsInstanceSettings(**values)
                     config = deploy_config.ecs_instance_config(settings)
                 elif term == "workspace":
