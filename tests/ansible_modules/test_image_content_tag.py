@@ -38,6 +38,20 @@ def test_the_module_returns_the_content_tag(playbook: PlaybookRunner, tmp_path: 
     assert result["shallow"] is False
 
 
+def test_the_platform_names_the_architecture_in_the_tag(playbook: PlaybookRunner, tmp_path: Path) -> None:
+    root = checkout(tmp_path / "checkout")
+    [amd64, arm64] = [
+        playbook.module(
+            "dagster_ecs.aws.image_content_tag", context=str(root), dockerfile="docker/Dockerfile", platform=platform
+        )
+        for platform in ("linux/amd64", "linux/arm64")
+    ]
+    assert amd64["tag"] == content_tag(root, Path("docker/Dockerfile"), platform="linux/amd64").tag
+    assert amd64["tag"].endswith("-amd64")
+    assert arm64["tag"].endswith("-arm64")
+    assert amd64["digest"] != arm64["digest"]
+
+
 def test_outside_a_checkout_the_module_fails_saying_why(playbook: PlaybookRunner, tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     result = playbook.module("dagster_ecs.aws.image_content_tag", ignore_errors=True, context=str(tmp_path))

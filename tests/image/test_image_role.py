@@ -23,8 +23,7 @@ from tests.roles.runner import RoleRun, checked, failure_message, rejection, run
 from tests.support.moto_server import MotoServer
 from tests.support.podman import BuiltImage, PodmanHost, ca_bundle
 from tests.support.registry import LocalRegistry, running_registry
-from tests.unit.test_image_tag import GIT_ENV, commit_all
-from tests.unit.test_image_tag import content_tag as compute_tag
+from tests.unit.test_image_tag import GIT_ENV, commit_all, content_tag
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = "docker/Dockerfile"
@@ -37,6 +36,11 @@ BUILD_TASK = "image : Build the image"
 PUSH_TASK = "image : Push the image"
 REPORT_TASK = "image : Report what would be built and pushed (check mode)"
 BUILDER_PROBE = "Ask whether the builder holds the image"
+
+
+def compute_tag(checkout: Path, dockerfile: Path, platform: str = "linux/amd64") -> Any:
+    """The content tag the role gives an image built for `platform` (X86_64, the default architecture)."""
+    return content_tag(checkout, dockerfile, platform=platform)
 
 
 def ran(run: RoleRun, name: str) -> bool:
@@ -114,6 +118,9 @@ def test_first_run_builds_and_pushes_the_content_tag_second_run_does_nothing(
     assert BUILD_TASK in first.changed
     assert PUSH_TASK in first.changed
     assert first.facts["image_tag"] == expected.tag
+    assert first.facts["image_tag"].endswith("-amd64")
+    [build] = first.results(BUILD_TASK.split(" : ", 1)[1])
+    assert build["cmd"][build["cmd"].index("--platform") + 1] == "linux/amd64"
     assert first.facts["image_uri"] == f"{registry.host}/{name}:{expected.tag}"
     assert registry.tags(name) == [expected.tag]
     pushed = registry.manifest_digest(name, expected.tag)
@@ -140,6 +147,20 @@ def test_check_mode_reports_the_build_and_push_and_does_neither(
     assert registry.writes(since=requests_before) == []
     assert registry.tags(name) == []
     assert not podman_env.image_exists(run.facts["image_uri"])
+
+
+def test_arm64_names_and_would_build_an_arm64_image(
+    aws: MotoServer, podman_env: PodmanHost, registry: LocalRegistry, inputs: Path, tmp_path: Path
+) -> None:
+    name = "dagster-ecs-test/arm"
+    run = checked(aws, tmp_path, "image", plain_vars(registry, inputs, name, image_cpu_architecture="ARM64"))
+    expected = compute_tag(inputs, Path(DOCKERFILE), platform="linux/arm64")
+    assert run.facts["image_tag"] == expected.tag
+    assert run.facts["image_tag"].endswith("-arm64")
+    assert run.facts["image_tag"] != compute_tag(inputs, Path(DOCKERFILE)).tag
+    [report] = run.results(REPORT_TASK.split(" : ", 1)[1])
+    assert "for linux/arm64 with podman" in report["msg"]
+    assert registry.tags(name) == []
 
 
 def test_one_changed_byte_in_src_gives_another_tag(
@@ -282,6 +303,8 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
     ("image_dockerfile", "../Dockerfile", "image_dockerfile"),
     ("image_build_args", {"BAD-NAME": "x"}, "image_build_args"),
     ("image_build_options", ["--tag", "other:latest"], "image_build_options"),
+    ("image_build_options", ["--platform=linux/arm64"], "image_build_options"),
+    ("image_cpu_architecture", "AMD64", "image_cpu_architecture"),  # argument_specs' choices
     ("image_ca_bundle", "/no/such/bundle.pem", "image_ca_bundle"),
     ("image_push", "sometimes", "image_push"),  # argument_specs' own type check
 ]

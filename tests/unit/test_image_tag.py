@@ -199,6 +199,23 @@ def test_a_shallow_clone_that_sees_the_last_input_change_gives_the_full_clone_ta
     assert tag_of(shallow) == tag_of(checkout)
 
 
+def test_the_architecture_is_part_of_the_tag_and_of_the_digest(checkout: Path) -> None:
+    head = git(checkout, "rev-parse", "HEAD")
+    amd64 = content_tag(checkout, Path("docker/Dockerfile"), platform="linux/amd64")
+    arm64 = content_tag(checkout, Path("docker/Dockerfile"), platform="linux/arm64")
+    assert amd64.tag == f"{head[:12]}-{amd64.digest[:16]}-amd64"
+    assert arm64.tag == f"{head[:12]}-{arm64.digest[:16]}-arm64"
+    assert amd64.digest != arm64.digest
+    assert (amd64.dirty, arm64.dirty) == (False, False)
+    (checkout / "src/demo/__init__.py").write_text("changed = True\n")
+    assert content_tag(checkout, Path("docker/Dockerfile"), platform="linux/arm64").tag.endswith("-arm64-dirty")
+
+
+def test_an_unknown_platform_is_refused(checkout: Path) -> None:
+    with pytest.raises(ImageTagError, match="linux/amd64, linux/arm64"):
+        content_tag(checkout, Path("docker/Dockerfile"), platform="linux/s390x")
+
+
 def test_a_directory_outside_git_is_refused(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     with pytest.raises(ImageTagError, match="not a git checkout"):

@@ -33,6 +33,8 @@ OTHER_IGNORE_FILES = (".containerignore",)
 DIGEST_VERSION = "dagster-ecs image inputs v1"
 COMMIT_LENGTH = 12
 DIGEST_LENGTH = 16
+# The platforms an image is built for (`--platform`), by the tag part that names their architecture.
+PLATFORMS = {"linux/amd64": "amd64", "linux/arm64": "arm64"}
 
 
 class ImageTagError(Exception):
@@ -221,16 +223,22 @@ def working_tree_entries(context: Path, ignore: DockerIgnore) -> dict[str, Entry
 
 
 def inputs_digest(
-    entries: Mapping[str, Entry], dockerfile: bytes, ignore_file: bytes | None, build_args: Mapping[str, str]
+    entries: Mapping[str, Entry],
+    dockerfile: bytes,
+    ignore_file: bytes | None,
+    build_args: Mapping[str, str],
+    platform: str | None = None,
 ) -> str:
-    """sha256 of a canonical description of everything the build sees."""
-    document = {
+    """sha256 of a canonical description of everything the build sees (and the platform it builds for, if set)."""
+    document: dict[str, object] = {
         "version": DIGEST_VERSION,
         "dockerfile": hashlib.sha256(dockerfile).hexdigest(),
         "ignore_file": hashlib.sha256(ignore_file).hexdigest() if ignore_file is not None else None,
         "build_args": {str(k): str(v) for k, v in sorted(build_args.items())},
         "entries": [[path, e.kind, e.digest, e.executable] for path, e in sorted(entries.items())],
     }
+    if platform is not None:  # without one, the digest of images tagged before platforms were
+        document["platform"] = platform
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -319,7 +327,7 @@ def _read_blobs(checkout: _Checkout, blob_ids: list[str]) -> dict[str, bytes]:
 
 
 def _head_inputs(
-    checkout: _Checkout, dockerfile: str | None, build_args: Mapping[str, str]
+    checkout: _Checkout, dockerfile: str | None, build_args: Mapping[str, str], platform: str | None = None
 ) -> tuple[str, dict[str, Entry]]:
     """The digest and entries a fresh clone of HEAD would give, with HEAD's own .dockerignore."""
     blobs = _head_blobs(checkout)
@@ -343,7 +351,7 @@ def _head_inputs(
             entries[path] = Entry("file", hashlib.sha256(contents[blob]).hexdigest(), mode == "100755")
     if not dockerfile_blob:
         return "", entries  # the Dockerfile is not committed: HEAD cannot build this image
-    return inputs_digest(entries, contents[dockerfile_blob], ignore_text, build_args), entries
+    return inputs_digest(entries, contents[dockerfile_blob], ignore_text, build_args, platform), entries
 
 
 SHALLOW_MESSAGE = (
@@ -370,9 +378,18 @@ def _last_commit(context: Path, pathspecs: list[str]) -> tuple[str, bool]:
 
 
 def content_tag(
-    context: Path, dockerfile: Path, build_args: Mapping[str, str] | None = None, *, allow_shallow: bool = False
+    context: Path,
+    dockerfile: Path,
+    build_args: Mapping[str, str] | None = None,
+    *,
+    allow_shallow: bool = False,
+    platform: str | None = None,
 ) -> ContentTag:
     """The content tag of the image `dockerfile` builds from `context` (a directory in a git checkout).
+
+    With a `platform` (a key of PLATFORMS) the digest covers it and the tag names its architecture
+    (`<commit>-<digest>-arm64`), so images of one commit for two architectures never share a tag, and an image
+    pushed for the wrong one is replaced by building for the right one.
 
     A shallow clone that cannot see the commit that last changed the inputs raises ImageTagError, unless
     `allow_shallow` (then the result says `shallow` and names the oldest commit it has).
@@ -380,6 +397,8 @@ def content_tag(
     context = context.resolve()
     dockerfile = (context / dockerfile).resolve()
     build_args = dict(build_args or {})
+    if platform is not None and platform not in PLATFORMS:
+        raise ImageTagError(f"the platform {platform!r} is not one of {', '.join(PLATFORMS)}")
     if not context.is_dir():
         raise ImageTagError(f"the build context {context} is not a directory")
     if not dockerfile.is_file():
@@ -400,13 +419,13 @@ def content_tag(
     ignore_text = ignore_path.read_bytes() if ignore_path.is_file() else None
     ignore = DockerIgnore(ignore_text.decode() if ignore_text is not None else "")
     entries = working_tree_entries(context, ignore)
-    digest = inputs_digest(entries, dockerfile.read_bytes(), ignore_text, build_args)
+    digest = inputs_digest(entries, dockerfile.read_bytes(), ignore_text, build_args, platform)
 
     try:
         dockerfile_in_repo: str | None = dockerfile.relative_to(checkout.root).as_posix()
     except ValueError:
         dockerfile_in_repo = None
-    head_digest, head_entries = _head_inputs(checkout, dockerfile_in_repo, build_args)
+    head_digest, head_entries = _head_inputs(checkout, dockerfile_in_repo, build_args, platform)
     dirty = head_digest != digest
     dirty_paths = sorted(
         path for path in entries.keys() | head_entries.keys() if entries.get(path) != head_entries.get(path)
@@ -422,7 +441,8 @@ def content_tag(
     if shallow and not allow_shallow:
         raise ImageTagError(SHALLOW_MESSAGE.format(root=checkout.root))
 
-    tag = f"{commit[:COMMIT_LENGTH]}-{digest[:DIGEST_LENGTH]}" + ("-dirty" if dirty else "")
+    architecture = f"-{PLATFORMS[platform]}" if platform is not None else ""
+    tag = f"{commit[:COMMIT_LENGTH]}-{digest[:DIGEST_LENGTH]}{architecture}" + ("-dirty" if dirty else "")
     return ContentTag(
         tag=tag,
         digest=digest,

@@ -9,8 +9,8 @@ short_description: Compute the immutable content tag of the image a checkout bui
 version_added: 0.1.0
 description:
   - Read-only. Names the image that O(dockerfile) builds from O(context) as
-    C(<12 hex of the last commit that changed the build inputs>-<16 hex of the inputs digest>), with C(-dirty)
-    appended when the build context differs from what a fresh clone of HEAD would send.
+    C(<12 hex of the last commit that changed the build inputs>-<16 hex of the inputs digest>[-<architecture>]),
+    with C(-dirty) appended when the build context differs from what a fresh clone of HEAD would send.
   - The digest covers every file of the build context the context's C(.dockerignore) lets through (Docker's
     matching rules), by path, content and executable bit, plus the Dockerfile, the C(.dockerignore) and
     O(build_args). Modification times, owners and the umask do not count, so every clone of a commit gives
@@ -34,6 +34,13 @@ options:
       - The C(--build-arg) values the image is built with; they are part of the digest.
     type: dict
     default: {}
+  platform:
+    description:
+      - The platform the image is built for (C(--platform)). It is part of the digest, and its architecture ends
+        the tag (C(-amd64), C(-arm64)), so images of one commit for two architectures never share a tag.
+      - Unset, the tag names no architecture (the tags of images built before platforms were).
+    type: str
+    choices: [linux/amd64, linux/arm64]
 notes:
   - Supports check mode (it never changes anything).
 """
@@ -53,7 +60,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 tag:
-  description: The content tag, e.g. C(1fd583f0a1b2-9c1e0d6a2f3b4c5d) or C(1fd583f0a1b2-0a1b2c3d4e5f6a7b-dirty).
+  description: >-
+    The content tag, e.g. C(1fd583f0a1b2-9c1e0d6a2f3b4c5d-amd64) or C(1fd583f0a1b2-0a1b2c3d4e5f6a7b-arm64-dirty).
   returned: always
   type: str
 digest:
@@ -96,6 +104,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "context": {"type": "path", "required": True},
     "dockerfile": {"type": "path", "default": "Dockerfile"},
     "build_args": {"type": "dict", "default": {}},
+    "platform": {"choices": ["linux/amd64", "linux/arm64"]},
 }
 
 
@@ -104,7 +113,11 @@ def main() -> None:
     build_args = {str(k): str(v) for k, v in module.params["build_args"].items()}
     try:
         found = content_tag(
-            Path(module.params["context"]), Path(module.params["dockerfile"]), build_args, allow_shallow=True
+            Path(module.params["context"]),
+            Path(module.params["dockerfile"]),
+            build_args,
+            allow_shallow=True,
+            platform=module.params["platform"],
         )
     except ImageTagError as error:
         module.fail_json(msg=str(error))
