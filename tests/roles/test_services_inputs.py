@@ -1,10 +1,12 @@
 """The cluster and services roles' interfaces: bad input fails before any AWS call, naming the variable; valid
 input under --check on an empty account reads AWS, writes nothing and reports what it would create."""
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.roles.runner import checked, failure_message, rejection
 from tests.support.moto_server import MotoServer
@@ -53,6 +55,7 @@ SERVICES_VALID: dict[str, Any] = {
     "services_database_name": "dagster",
     "services_database_username": "dagster",
     "services_database_secret_arn": f"arn:aws:secretsmanager:ap-southeast-2:{ACCOUNT}:secret:db-AbCdEf",
+    "services_database_setup_role_arn": f"arn:aws:iam::{ACCOUNT}:role/db-setup",
 }
 
 
@@ -76,6 +79,8 @@ BAD_INPUTS = [
     ("services", "services_repository_role_arns", {"main": "repo-main"}, "services_repository_role_arns"),
     ("services", "services_efs_access_points", {}, "services_efs_access_points"),
     ("services", "services_database_secret_arn", "db-password", "services_database_secret_arn"),
+    ("services", "services_database_setup_role_arn", "db-setup", "services_database_setup_role_arn"),
+    ("services", "services_database_username", "Dagster", "services_database_username"),
     ("services", "services_target_group_arn", "my-target-group", "services_target_group_arn"),
     ("services", "services_webserver_cpu", 300, "services_webserver_cpu"),
     ("services", "services_max_runs_per_repository", 20, "services_max_runs_per_repository"),
@@ -132,3 +137,45 @@ def test_check_mode_on_an_empty_account_writes_nothing(aws: MotoServer, tmp_path
             "dagster-ecs-test-code-main:1",
             "dagster-ecs-test-code-repo-2:1",
         ]
+
+
+def _registered(run: Any, task: str) -> list[dict[str, Any]]:
+    """The task definitions a check-mode run would register (the module's --diff `after`), by family."""
+    result = run.result(task)
+    # A looped task reports each item under `results`; a single registration reports its own diff.
+    return [item["diff"]["after"] for item in result.get("results", [result])]
+
+
+def test_no_dagster_task_holds_the_database_password(aws: MotoServer, tmp_path: Path) -> None:
+    """Issue 9 defect 8: webserver, daemon, code servers (and so runs) sign in with IAM auth tokens as the
+    Dagster login; only the one-off db-setup task may read the master secret, with its own task role."""
+    run = checked(aws, tmp_path, "services", SERVICES_VALID)
+    dagster = _registered(run, "Register the task definition of each code server") + _registered(
+        run, "Register the task definitions of the webserver and the daemon"
+    )
+    assert len(dagster) == 4
+    for definition in dagster:
+        [container] = definition["containerDefinitions"]
+        assert "DAGSTER_POSTGRES_PASSWORD" not in json.dumps(definition), definition["family"]
+        assert SERVICES_VALID["services_database_secret_arn"] not in json.dumps(definition), definition["family"]
+        assert not container.get("secrets"), definition["family"]
+        environment = {item["name"]: item["value"] for item in container["environment"]}
+        assert environment["DAGSTER_POSTGRES_USER"] == "dagster"
+        if "DAGSTER_ECS_INSTANCE_YAML" in environment:
+            storage = yaml.safe_load(environment["DAGSTER_ECS_INSTANCE_YAML"])["storage"]["postgres"]
+            assert storage["auth_provider"] == {"aws_wif": {"region": "ap-southeast-2"}}
+            assert "password" not in storage["postgres_db"]
+    [setup] = _registered(run, "Register the db-setup task definition")
+    assert setup["family"] == "dagster-ecs-test-db-setup"
+    assert setup["taskRoleArn"] == SERVICES_VALID["services_database_setup_role_arn"]
+    [container] = setup["containerDefinitions"]
+    assert container["command"] == [
+        "python",
+        "-m",
+        "dagster_ecs.db_setup",
+        "--secret-arn",
+        SERVICES_VALID["services_database_secret_arn"],
+        "--username",
+        "dagster",
+    ]
+    assert not container.get("secrets")
