@@ -4,6 +4,7 @@ change is refused by the preflight; forced past it, the reload names the failing
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,42 @@ def test_a_published_change_goes_live_without_restarting_anything(tmp_path: Path
         assert {p.name: p.pid for p in (live.code_server, live.webserver)} == started
         with pytest.raises(ReloadError, match="RepositoryLocationNotFound"):
             reload_location(live.webserver.url, "not-served", timeout=RELOAD_TIMEOUT)
+
+
+def test_the_reload_waits_for_the_published_release_not_only_the_same_definitions(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    # Two releases with the same definitions (only a helper changed), so only the release id tells them apart.
+    # A code server whose NFS client still caches the old `current` is stood in for by pointing `current` back
+    # at the old release: the reload must not accept it, must reload again, and must succeed once it is served.
+    source = write_tree(tmp_path / "source", {"live_dag.py": dag_source("only"), "_shared.py": "PREFIX = ['r']\n"})
+    target = tmp_path / "dags" / REPOSITORY
+    definitions = publish(source, target)
+    old = live_release(target)
+    (source / "_shared.py").write_text("PREFIX = ['r']  # edited\n")
+    assert publish(source, target) == definitions
+    new = live_release(target)
+    assert old is not None
+    assert new is not None
+    assert old != new
+
+    def point_current_at(release: str) -> None:
+        (target / ".stale").symlink_to(f"releases/{release}")
+        (target / ".stale").replace(target / "current")
+
+    with serving(tmp_path / "run", REPOSITORY, tmp_path / "dags", postgres.dagster_env()) as live:
+        live.graphql.wait_locations_settled([REPOSITORY], RELOAD_TIMEOUT)
+        point_current_at(old)
+        with pytest.raises(ReloadError, match=rf"still serves release {old} .*not the published release {new}"):
+            reload_location(live.webserver.url, REPOSITORY, expected=definitions, timeout=20, release=new)
+
+        # The cache catches up while the reload is waiting: a later reload serves the published release.
+        timer = threading.Timer(5.0, point_current_at, [new])
+        timer.start()
+        try:
+            served = reload_location(
+                live.webserver.url, REPOSITORY, expected=definitions, timeout=RELOAD_TIMEOUT, release=new
+            )
+        finally:
+            timer.cancel()
+        assert served == definitions

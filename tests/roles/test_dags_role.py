@@ -122,8 +122,8 @@ def test_the_role_reloads_the_location_and_fails_when_it_does_not_serve_the_rele
         )
     assert misdirected.rc != 0
     [failure] = misdirected.failures
-    assert "other_asset" in failure["msg"]
-    assert "does not serve what was published" in failure["msg"]
+    assert "not the published release" in failure["msg"]
+    assert "asset keys missing: other_asset" in failure["msg"]
 
 
 EXTRA_DAG = """from dagster import Definitions, asset

@@ -242,7 +242,7 @@ class Apply:
         return self.module.client("s3")
 
     def staged_manifest(self, missing_ok: bool) -> Any:
-        from dagster_ecs.publish.errors import PublishError
+        from dagster_ecs.publish.errors import MissingObjectError, PublishError
         from dagster_ecs.publish.staging import read_manifest
 
         key = self.params["manifest_key"]
@@ -251,7 +251,7 @@ class Apply:
         s3 = self.s3()
         try:
             return read_manifest(s3, self.bucket, self.repository, key)
-        except s3.exceptions.NoSuchKey:
+        except MissingObjectError:  # told apart from a denial without relying on a 404 (publish/objects.py)
             if missing_ok:
                 return None  # check mode: dag_publish reported the change but uploaded nothing
             self.fail(f"s3://{self.bucket}/{key} does not exist; stage it with dag_publish first")

@@ -32,6 +32,13 @@ options:
     description: Job names the location must serve after the reload; unset checks none.
     type: list
     elements: str
+  release:
+    description:
+      - The release id that went live (M(dagster_ecs.aws.dag_apply)'s RV(dagster_ecs.aws.dag_apply#module:release)).
+        The location is reloaded again until its code server serves this release (a code server's NFS client may
+        still see the old C(current) for a while); the task fails naming both releases after O(timeout).
+      - Unset checks no release.
+    type: str
   headers:
     description: HTTP headers sent with every request, e.g. an C(Authorization) header for an authenticating proxy.
     type: dict
@@ -77,6 +84,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "location": {"required": True},
     "asset_keys": {"type": "list", "elements": "str"},
     "job_names": {"type": "list", "elements": "str"},
+    "release": {},
     "headers": {"type": "dict", "default": {}, "no_log": True},
     "timeout": {"type": "float", "default": 60},
 }
@@ -96,7 +104,12 @@ def main() -> None:
         module.exit_json(changed=True, definitions={"asset_keys": [], "job_names": []})
     try:
         served = reload_location(
-            params["webserver_url"], params["location"], expected, params["timeout"], headers=params["headers"]
+            params["webserver_url"],
+            params["location"],
+            expected,
+            params["timeout"],
+            headers=params["headers"],
+            release=params["release"],
         )
     except PublishError as error:
         module.fail_json(msg=f"Code location {params['location']}: {error}")
