@@ -1,5 +1,6 @@
 """Session-wide services shared by the whole suite."""
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -21,3 +22,18 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
     for name, value in moto_server.env().items():
         monkeypatch.setenv(name, value)
     return moto_server
+
+
+@pytest.fixture(autouse=True)
+def _restore_dags_package() -> Iterator[None]:
+    """Undo a test's in-process repository loads, which point `dags.<repo>` at the directory they loaded.
+
+    Without it a later test in the same worker importing `dags.main.resources` from the checkout would find a
+    temporary directory that no longer has it.
+    """
+    saved = {name: module for name, module in sys.modules.items() if name == "dags" or name.startswith("dags.")}
+    yield
+    for name in [name for name in sys.modules if name == "dags" or name.startswith("dags.")]:
+        if name not in saved:
+            del sys.modules[name]
+    sys.modules.update(saved)
