@@ -7,6 +7,27 @@ import pytest
 
 from tests.support.moto_server import MotoServer, running_moto_server
 
+# Tests that hold a worker for minutes run first, so the many short ones fill the other workers' time instead of
+# queueing behind them at the end. scripts/check runs `--dist loadgroup`: each xdist_group (a module sharing an
+# expensive module fixture) or single test goes to the next free worker, groups first, then in this order.
+LONG_FIRST = (
+    "tests/molecule/test_scenarios.py::test_scenario[default]",
+    "tests/molecule/test_scenarios.py::test_scenario[teardown]",
+    "tests/molecule/",
+    "tests/e2e/",
+    "tests/image/",
+    "tests/roles/",
+    "tests/ansible_modules/",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    return next((rank for rank, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)), len(LONG_FIRST))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: the same order on every worker, as xdist requires
+
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:

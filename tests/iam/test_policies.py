@@ -12,7 +12,8 @@ from tests.iam.evaluator import Case, Evaluation, Policy, Request, evaluate, req
 from tests.iam.stack import DATABASE_APP_USERNAME, DATABASE_RESOURCE_ID, PREFIX, REGION, Stack, deploy
 from tests.support.moto_server import running_moto_server
 
-pytestmark = pytest.mark.iam
+# One deploy for the module: its tests share a worker (scripts/check runs --dist loadgroup).
+pytestmark = [pytest.mark.iam, pytest.mark.xdist_group("iam")]
 
 TLS = {"aws:SecureTransport": "true"}
 

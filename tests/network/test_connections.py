@@ -13,6 +13,9 @@ from tests.network.reachability import Party, SecurityGroup, allowed, read_secur
 from tests.roles.runner import run_role
 from tests.support.moto_server import MotoServer
 
+# One deploy per scenario for the module: its tests share a worker (scripts/check runs --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("network-connections")
+
 PREFIX = "dagster-ecs-net"
 ACCOUNT = "123456789012"  # the emulator's account
 VPC_CIDR = "10.40.0.0/16"
