@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 
+# The writable volumes of a read-only root: paths inside the containers (the image's VOLUMEs), not on this host.
+SCRATCH_PATHS = ("/opt/dagster/home", "/tmp")  # noqa: S108
 PREFIX = "dagster-ecs-molecule"
 REPOSITORIES = ["main", "analytics"]
 REGION = "ap-southeast-2"
@@ -176,6 +178,13 @@ def verify(upstream_path: Path) -> None:
             check(key in env, f"{name} lacks {key}")
         log = container["logConfiguration"]
         check(log["logDriver"] == "awslogs", f"{name} log driver")
+        check(log["options"].get("mode") == "non-blocking", f"{name} log mode {log['options']}")
+        # Read-only root (Security Hub ECS.5), writable task volumes only at the image's VOLUME paths.
+        check(container.get("readonlyRootFilesystem") is True, f"{name} root file system is writable")
+        scratch = {m["containerPath"]: m["sourceVolume"] for m in container["mountPoints"] if not m.get("readOnly")}
+        check(set(SCRATCH_PATHS) <= scratch.keys(), f"{name} scratch mounts {container['mountPoints']}")
+        bind_volumes = {v["name"] for v in td["volumes"] if "efsVolumeConfiguration" not in v}
+        check({scratch.get(path) for path in SCRATCH_PATHS} <= bind_volumes, f"{name} volumes {td['volumes']}")
         log_kind = "daemon" if name.endswith("-daemon") else kind
         check(log["options"]["awslogs-group"] == up["log_group_names"][log_kind], f"{name} log group {log['options']}")
 
@@ -185,7 +194,7 @@ def verify(upstream_path: Path) -> None:
             check(container["command"][-2:] == ["code-server", repo], f"{name} command {container['command']}")
             check(container["portMappings"][0]["containerPort"] == 4000, f"{name} port")
             check(env["DAGSTER_ECS_DAGS_DIR"] == "/opt/dagster/dags", f"{name} dags dir")
-            [volume] = td["volumes"]
+            [volume] = [v for v in td["volumes"] if "efsVolumeConfiguration" in v]
             efs = volume["efsVolumeConfiguration"]
             check(efs["fileSystemId"] == up["efs_file_system_id"], f"{name} file system")
             check(efs["transitEncryption"] == "ENABLED", f"{name} EFS transit encryption off")
@@ -193,7 +202,7 @@ def verify(upstream_path: Path) -> None:
                 efs["authorizationConfig"] == {"accessPointId": up["efs_access_points"][repo]["id"], "iam": "ENABLED"},
                 f"{name} EFS authorization {efs.get('authorizationConfig')}",
             )
-            [mount] = container["mountPoints"]
+            [mount] = [m for m in container["mountPoints"] if m["sourceVolume"] == volume["name"]]
             check(
                 mount
                 == {"sourceVolume": volume["name"], "containerPath": f"/opt/dagster/dags/{repo}", "readOnly": True},

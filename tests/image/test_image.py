@@ -25,6 +25,9 @@ MAX_IMAGE_BYTES = 500_000_000  # the product's goal (issue 5): under 500 MB
 NON_ROOT_UID = 10001
 CONTAINER_DAGS_DIR = "/opt/dagster/dags"
 SERVER_TIMEOUT = 180
+# readonlyRootFilesystem as the task definitions set it: no tmpfs of podman's own (ECS adds none), so only the
+# image's VOLUME paths (anonymous volumes) and the test's mounts are writable.
+ECS_ROOT = ["--read-only", "--read-only-tmpfs=false"]
 PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
 
 
@@ -76,6 +79,8 @@ def test_image_is_under_500_mb_with_oci_labels(podman_host: PodmanHost, project_
     for key in ("revision", "source", "base.name"):
         assert labels.get(f"org.opencontainers.image.{key}"), f"label org.opencontainers.image.{key} is missing"
     assert config["User"] == f"{NON_ROOT_UID}:{NON_ROOT_UID}"
+    # The task definitions mount their writable volumes exactly here (roles/services, readonlyRootFilesystem).
+    assert set(config["Volumes"]) == {"/opt/dagster/home", "/tmp"}
     # Docker image format: the OCI format has no HEALTHCHECK (podman build --format docker).
     assert inspected["Healthcheck"]["Test"] == ["CMD", "python", "/opt/dagster/healthcheck.py"]
     environment = dict(item.split("=", 1) for item in config["Env"])
@@ -153,18 +158,24 @@ def test_dagster_version_and_the_code_server_command(podman_host: PodmanHost, pr
 def test_webserver_serves_the_code_server_of_dags_main(
     podman_host: PodmanHost, project_image: BuiltImage, tmp_path: Path
 ) -> None:
-    """A code server reading dags/main from a read-only mount, a webserver loading it; both healthy."""
+    """A code server reading dags/main from a read-only mount, a webserver loading it; both healthy.
+
+    Both run as the task definitions run them on ECS: a read-only root file system with writable volumes only at
+    the image's VOLUME paths (DAGSTER_HOME, /tmp), which podman creates from the image's content as ECS does.
+    """
     code_port, web_port = free_port(), free_port()
     workspace = tmp_path / "workspace.yaml"
     workspace.write_text(yaml.safe_dump(grpc_workspace({"main": ("127.0.0.1", code_port)})))
     dags = f"{REPO_ROOT / 'dags' / 'main'}:{CONTAINER_DAGS_DIR}/main:ro"
     code_server = code_server_command("main", host="127.0.0.1", port=code_port)
     webserver = ["dagster-webserver", "-h", "127.0.0.1", "-p", str(web_port), "-w", "/opt/dagster/workspace.yaml"]
-    with running_container(podman_host, project_image.id, code_server, volumes=[dags]) as code:
+    with running_container(podman_host, project_image.id, code_server, volumes=[dags], extra_args=ECS_ROOT) as code:
         # The image's own health check says when the code server listens (the webserver loads it only once).
         wait_until(lambda: healthy(podman_host, code.name), SERVER_TIMEOUT, f"code server healthy\n{code.logs()}", 1)
         web_volumes = [f"{workspace}:/opt/dagster/workspace.yaml:ro"]
-        with running_container(podman_host, project_image.id, webserver, volumes=web_volumes) as web:
+        with running_container(
+            podman_host, project_image.id, webserver, volumes=web_volumes, extra_args=ECS_ROOT
+        ) as web:
             url = f"http://127.0.0.1:{web_port}"
             graphql = DagsterGraphQL(
                 url, diagnostics=lambda: f"--- code server ---\n{code.logs()}\n--- webserver ---\n{web.logs()}"

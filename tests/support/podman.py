@@ -371,7 +371,7 @@ def running_container(
         host.podman(*args, *extra_args, image, *command)
         yield Container(host=host, name=name)
     finally:
-        host.podman("rm", "--force", "--time", "5", name, check=False)
+        host.podman("rm", "--force", "--volumes", "--time", "5", name, check=False)
 
 
 def run_once(
@@ -387,7 +387,7 @@ def remove_containers(host: PodmanHost, label: str = TEST_LABEL) -> None:
     """Force-remove every container (running or not) that carries `label`."""
     ids = host.podman("ps", "--all", "--quiet", "--filter", f"label={label}").stdout.split()
     if ids:
-        host.podman("rm", "--force", "--time", "5", *ids, check=False)
+        host.podman("rm", "--force", "--volumes", "--time", "5", *ids, check=False)
 
 
 @pytest.fixture(scope="session")

@@ -94,3 +94,18 @@ def test_a_change_the_request_makes_is_a_difference():
     request = copy.deepcopy(REQUEST)
     request["containerDefinitions"][0]["logConfiguration"]["options"] = {}
     assert len(definition_differences(ANSWER, request)) == 1
+
+
+def test_a_bind_mount_volume_as_aws_answers_it_is_no_difference():
+    """A volume given by name only (task-scoped ephemeral storage) comes back with an empty `host`."""
+    request = copy.deepcopy(REQUEST)
+    request["volumes"].append({"name": "tmp"})
+    request["containerDefinitions"][0]["mountPoints"] = [{"sourceVolume": "tmp", "containerPath": "/tmp"}]
+    answer = copy.deepcopy(ANSWER)
+    answer["volumes"].append({"name": "tmp", "host": {}})
+    answer["containerDefinitions"][0]["mountPoints"] = [
+        {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}
+    ]
+    assert definition_differences(answer, request) == []
+    answer["volumes"][-1]["host"] = {"sourcePath": "/var/tmp"}
+    assert len(definition_differences(answer, request)) == 1
