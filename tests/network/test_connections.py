@@ -228,3 +228,9 @@ def test_the_s3_gateway_endpoint_lets_the_tasks_reach_only_this_accounts_buckets
     assert statements["ThisAccountsBuckets"]["Condition"] == {"StringEquals": {"aws:ResourceAccount": ACCOUNT}}
     assert statements["EcrImageLayers"]["Action"] == "s3:GetObject"
     assert statements["EcrImageLayers"]["Resource"] == f"arn:aws:s3:::prod-{REGION}-starport-layer-bucket/*"
+
+
+def test_the_default_security_group_of_the_vpc_allows_nothing(deployed: Deployed) -> None:
+    """Security Hub EC2.2: an interface left in the VPC's default group reaches nothing and nothing reaches it."""
+    default = deployed.groups["default"]
+    assert (default.ingress, default.egress) == ((), ())
