@@ -1,7 +1,7 @@
 """`python -m emulator.resources`: every resource left in the emulator's account, beyond what AWS starts with.
 
 Prints JSON {kind: [ids]}; empty lists everywhere mean a clean account. Works against any endpoint boto3 is
-pointed at, so the teardown scenario can prove that nothing is left behind.
+pointed at, so the whole-stack scenario (molecule/default) can prove that its teardown leaves nothing behind.
 """
 
 import json

@@ -8,12 +8,14 @@ import pytest
 from tests.support.moto_server import MotoServer, running_moto_server
 
 # Tests that hold a worker for minutes run first, so the many short ones fill the other workers' time instead of
-# queueing behind them at the end. scripts/check runs `--dist loadgroup`: each xdist_group (a module sharing an
-# expensive module fixture) or single test goes to the next free worker, groups first, then in this order.
+# queueing behind them at the end. scripts/check runs `--dist loadgroup`, under which each test is a unit of its
+# own handed to the next free worker in this order (modules sharing an expensive fixture share its result through
+# tests/support/shared.py instead of xdist_group marks, which pytest 9 ignores).
 LONG_FIRST = (
     "tests/molecule/test_scenarios.py::test_scenario[default]",
-    "tests/molecule/test_scenarios.py::test_scenario[teardown]",
     "tests/molecule/",
+    "tests/network/test_connections.py",
+    "tests/iam/",
     "tests/e2e/",
     "tests/image/",
     "tests/roles/",

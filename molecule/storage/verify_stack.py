@@ -103,13 +103,6 @@ def dagster_policy(repositories: list[str]) -> dict[str, Any]:
                 "Resource": f"{ECS}:task/{PREFIX}/*",
             },
             {
-                "Sid": "ListTasksInCluster",
-                "Effect": "Allow",
-                "Action": "ecs:ListTasks",
-                "Resource": "*",
-                "Condition": {"ArnEquals": {"ecs:cluster": CLUSTER_ARN}},
-            },
-            {
                 "Sid": "TagOnCreate",
                 "Effect": "Allow",
                 "Action": "ecs:TagResource",
@@ -142,12 +135,6 @@ def dagster_policy(repositories: list[str]) -> dict[str, Any]:
                 "Action": "s3:ListBucket",
                 "Resource": BUCKET_ARN,
                 "Condition": {"StringLike": {"s3:prefix": ["compute_logs/*"]}},
-            },
-            {
-                "Sid": "DescribeNetworkInterfacesUnscopable",
-                "Effect": "Allow",
-                "Action": "ec2:DescribeNetworkInterfaces",
-                "Resource": "*",
             },
             {
                 "Sid": "ReadRunWorkerLogs",

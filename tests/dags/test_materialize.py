@@ -7,7 +7,7 @@ import pytest
 
 from dagster_ecs.discovery import Repository, discover_repositories
 from dagster_ecs.location import load_repository
-from tests.support.moto_server import MotoServer
+from tests.support.moto_server import MotoServer, platform_bucket
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 BUCKET = "dagster-ecs-test-objects"
@@ -21,10 +21,7 @@ def all_keys() -> set[str]:
 
 @pytest.fixture
 def bucket(aws: MotoServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    boto3.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
-    monkeypatch.setenv("DAGSTER_ECS_ENVIRONMENT", "dev")
-    monkeypatch.setenv("S3_BUCKET", BUCKET)
-    return BUCKET
+    return platform_bucket(monkeypatch, BUCKET)
 
 
 def test_the_example_repositories_exist() -> None:

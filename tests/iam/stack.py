@@ -3,9 +3,6 @@ the emulator the way site.yml deploys it (one play, the roles in site.yml's orde
 group_vars/all/wiring.yml), and its policies read back with boto3 as AWS would hand them to IAM."""
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +10,10 @@ from typing import Any
 import boto3
 
 from tests.ansible_modules.network import make_network
+from tests.roles.runner import run_json_playbook
 from tests.support.moto_server import MotoServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 REGION = "ap-southeast-2"
 ENVIRONMENT = "iamtest"
 PREFIX = f"dagster-ecs-{ENVIRONMENT}"
@@ -104,7 +101,6 @@ def _play() -> list[dict[str, Any]]:
 def deploy(aws: MotoServer, work_dir: Path) -> Stack:
     """Deploy the roles to the emulator `aws` (an empty account) and read back every policy. The environment must
     point boto3 at `aws` already (make_network uses the default session)."""
-    env = {**os.environ, **aws.env()}
     session = boto3.Session(region_name=REGION)
     client = lambda name: session.client(name, endpoint_url=aws.endpoint_url)  # noqa: E731
     network = make_network(REGION)
@@ -117,30 +113,7 @@ def deploy(aws: MotoServer, work_dir: Path) -> Stack:
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "playbook.yml").write_text(json.dumps(_play()))
     (work_dir / "inputs.json").write_text(json.dumps(_inputs(network, secret_arn, storage_key, secret_key)))
-    (work_dir / "ansible.cfg").write_text("")
-    completed = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", "-e", "@inputs.json", "playbook.yml"],
-        cwd=work_dir,
-        env={
-            **env,
-            "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
-            "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-            "ANSIBLE_CONFIG": str(work_dir / "ansible.cfg"),
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_HOME": str(work_dir / ".ansible"),
-            "ANSIBLE_NOCOLOR": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    try:
-        output = json.loads(completed.stdout)
-    except json.JSONDecodeError:
-        raise AssertionError(f"ansible-playbook printed no JSON:\n{completed.stdout}\n{completed.stderr}") from None
+    completed, output = run_json_playbook(work_dir, ["-e", "@inputs.json", "playbook.yml"], aws.env(), timeout=600)
     tasks = [task for play in output["plays"] for task in play["tasks"]]
     failed = [task for task in tasks if task["hosts"]["localhost"].get("failed")]
     assert not failed, json.dumps(failed)[:4000]

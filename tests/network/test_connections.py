@@ -3,7 +3,9 @@ else is: the role is applied to the emulator, the groups are read back with boto
 security-group semantics (tests/network/reachability.py), since moto itself never applies them."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,9 +14,7 @@ import pytest
 from tests.network.reachability import Party, SecurityGroup, allowed, read_security_groups
 from tests.roles.runner import run_role
 from tests.support.moto_server import MotoServer
-
-# One deploy per scenario for the module: its tests share a worker (scripts/check runs --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("network-connections")
+from tests.support.shared import computed_once
 
 PREFIX = "dagster-ecs-net"
 ACCOUNT = "123456789012"  # the emulator's account
@@ -51,32 +51,52 @@ class Deployed:
         return allowed(self.groups, source, destination, port)
 
 
-@pytest.fixture(scope="module", params=list(SCENARIOS), ids=list(SCENARIOS))
-def deployed(
-    request: pytest.FixtureRequest, moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory
-) -> Deployed:
-    """The network role applied once per scenario to an empty account; its security groups as read back."""
+def deploy(scenario: str, moto_server: MotoServer, work_dir: Path) -> Deployed:
+    """The network role applied (twice) to an empty account; its security groups as read back."""
     moto_server.reset()
     role_vars = {
         "network_name_prefix": PREFIX,
         "network_vpc_cidr": VPC_CIDR,
         "network_alb_ingress_cidrs": [USER_CIDR],
-        **SCENARIOS[request.param],
+        **SCENARIOS[scenario],
     }
-    run = run_role(tmp_path_factory.mktemp("network"), "network", role_vars, aws=moto_server)
+    run = run_role(work_dir / "first", "network", role_vars, aws=moto_server)
     assert run.rc == 0, run.failures
-    again = run_role(tmp_path_factory.mktemp("network-again"), "network", role_vars, aws=moto_server)
+    again = run_role(work_dir / "again", "network", role_vars, aws=moto_server)
     assert again.rc == 0, again.failures
     vpc_id = run.facts["network_vpc_id"]
     ec2 = boto3.client("ec2", **client_options(moto_server))
     endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
     return Deployed(
-        request.param,
+        scenario,
         read_security_groups(ec2, vpc_id),
         [e for e in endpoints if e["State"] not in ("deleted", "deleting")],
         run.facts["network_private_subnet_ids"],
         again.changed,
     )
+
+
+@pytest.fixture(scope="module")
+def deployments(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Deployed]:
+    """Each scenario deployed once for the session, whatever order and worker its tests run in (a parametrized
+    module-scoped fixture is set up again each time the order switches between its parameters)."""
+    deployed: dict[str, Deployed] = {}
+
+    def get(scenario: str) -> Deployed:
+        if scenario not in deployed:
+            deployed[scenario] = computed_once(
+                tmp_path_factory,
+                f"network-connections-{scenario}",
+                lambda: deploy(scenario, moto_server, tmp_path_factory.mktemp(f"network-{scenario}")),
+            )
+        return deployed[scenario]
+
+    return get
+
+
+@pytest.fixture(params=list(SCENARIOS), ids=list(SCENARIOS))
+def deployed(request: pytest.FixtureRequest, deployments: Callable[[str], Deployed]) -> Deployed:
+    return deployments(request.param)
 
 
 def client_options(server: MotoServer) -> dict[str, str]:

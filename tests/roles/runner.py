@@ -68,6 +68,40 @@ def failure_message(failure: TaskResult) -> str:
     return " ".join(str(message) for message in messages)
 
 
+def run_json_playbook(
+    work_dir: Path, arguments: list[str], env: dict[str, str], *, timeout: float = 300
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`ansible-playbook -i localhost, ARGUMENTS` in `work_dir` with the checkout's roles and collections, an empty
+    ansible.cfg there (not the checkout's: its profile_tasks callback would break the JSON) and `env` added; the
+    run and what the JSON callback printed."""
+    config = work_dir / "ansible.cfg"
+    config.write_text("")
+    completed = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", *arguments],
+        cwd=work_dir,
+        env={
+            **os.environ,
+            **env,
+            "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
+            "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+            "ANSIBLE_CONFIG": str(config),
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_HOME": str(work_dir / ".ansible"),
+            "ANSIBLE_NOCOLOR": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    try:
+        return completed, json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"ansible-playbook printed no JSON:\n{completed.stdout}\n{completed.stderr}") from None
+
+
 def run_role(
     work_dir: Path,
     role: str,
@@ -94,35 +128,11 @@ def run_role(
     work_dir.mkdir(parents=True, exist_ok=True)
     playbook = work_dir / "playbook.yml"
     playbook.write_text(json.dumps([play]))  # JSON is YAML
-    config = work_dir / "ansible.cfg"
-    config.write_text("")  # not the checkout's ansible.cfg: its profile_tasks callback would break the JSON
-    command = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), *(["--check", "--diff"] if check else [])]
+    arguments = [str(playbook), *(["--check", "--diff"] if check else [])]
     calls_before = len(aws.calls()) if aws else 0
-    completed = subprocess.run(
-        command,
-        cwd=work_dir,
-        env={
-            **os.environ,
-            **(aws.env() if aws else {}),
-            **(env or {}),
-            "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
-            "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-            "ANSIBLE_CONFIG": str(config),
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_HOME": str(work_dir / ".ansible"),
-            "ANSIBLE_NOCOLOR": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+    completed, output = run_json_playbook(
+        work_dir, arguments, {**(aws.env() if aws else {}), **(env or {})}, timeout=timeout
     )
-    try:
-        output = json.loads(completed.stdout)
-    except json.JSONDecodeError:
-        raise AssertionError(f"ansible-playbook printed no JSON:\n{completed.stdout}\n{completed.stderr}") from None
     return RoleRun(
         rc=completed.returncode,
         tasks=[task for play in output["plays"] for task in play["tasks"]],

@@ -102,9 +102,13 @@ def test_services_registers_a_publisher_task_definition_with_a_writable_mount(aw
     task = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
     [container] = task["containerDefinitions"]
     assert task["taskRoleArn"] == publisher_arn
+    # Its own access point read-write, and the scratch volumes of the read-only root file system.
     assert container["mountPoints"] == [
-        {"sourceVolume": "dags", "containerPath": "/opt/dagster/dags/main", "readOnly": False}
+        {"sourceVolume": "dags", "containerPath": "/opt/dagster/dags/main", "readOnly": False},
+        {"sourceVolume": "dagster-home", "containerPath": "/opt/dagster/home", "readOnly": False},
+        {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False},
     ]
+    assert container["readonlyRootFilesystem"] is True
     assert container["command"] == ["python", "-m", "dagster_ecs.publish", "releases", "/opt/dagster/dags/main"]
     assert container["logConfiguration"]["options"]["awslogs-stream-prefix"] == "publish-main"
     assert "secrets" not in container, "the publisher needs no database password"

@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
+import pytest
+
 from emulator.calls import Call, read_calls
 from emulator.server import CALL_LOG_ENV
 from tests.support.ports import free_port, http_ok, stop_process, wait_until
@@ -68,3 +71,12 @@ def running_moto_server(log_dir: Path) -> Generator[MotoServer]:
         yield server
     finally:
         stop_process(process)
+
+
+def platform_bucket(monkeypatch: pytest.MonkeyPatch, name: str) -> str:
+    """Bucket `name` on the emulator the environment points at, and the environment the platform's resources read
+    (dagster_ecs.settings: S3_BUCKET, DAGSTER_ECS_ENVIRONMENT) pointed at it."""
+    boto3.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
+    monkeypatch.setenv("DAGSTER_ECS_ENVIRONMENT", "dev")
+    monkeypatch.setenv("S3_BUCKET", name)
+    return name

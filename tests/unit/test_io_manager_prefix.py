@@ -15,7 +15,7 @@ from dagster import AssetKey, asset, materialize
 
 from dagster_ecs.definitions import platform_resources
 from dagster_ecs.settings import settings_from_env
-from tests.support.moto_server import MotoServer
+from tests.support.moto_server import MotoServer, platform_bucket
 
 BUCKET = "dagster-ecs-test-io-manager"
 # werkzeug's access log line: "GET /path?query HTTP/1.1" 200 -
@@ -35,10 +35,7 @@ def list_prefixes(log_path: Path, since: int) -> list[str]:
 
 @pytest.fixture
 def bucket(aws: MotoServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    boto3.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
-    monkeypatch.setenv("DAGSTER_ECS_ENVIRONMENT", "dev")
-    monkeypatch.setenv("S3_BUCKET", BUCKET)
-    return BUCKET
+    return platform_bucket(monkeypatch, BUCKET)
 
 
 def test_io_manager_lists_with_the_prefix_the_role_allows_and_keeps_its_keys(aws: MotoServer, bucket: str) -> None:
