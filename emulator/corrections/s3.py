@@ -20,6 +20,11 @@ Two more corrections of object and listing requests:
   permission, Amazon S3 returns an HTTP status code 403 (Access Denied) error" (GetObject / HeadObject API
   reference). Here a missing key answers 403 when the bucket policy denies s3:ListBucket on the bucket for a
   request without `s3:prefix` (a prefix-conditioned grant does not make the 404 certain).
+
+And one of PutBucketLogging: moto refuses a target bucket unless its ACL grants the log-delivery group or a policy
+statement has exactly the shape it expects, and answers 500 when any statement's Principal is the string "*" (as
+in the TLS-only statement). AWS checks only that the target bucket exists, is the caller's and is in the same
+Region; the delivery permission is the target bucket policy's business, evaluated when S3 delivers the logs.
 """
 
 import contextvars
@@ -28,7 +33,7 @@ import json
 from typing import Any
 
 from moto.iam.access_control import IAMPolicy, PermissionResult
-from moto.s3.exceptions import MissingKey
+from moto.s3.exceptions import CrossLocationLoggingProhibited, InvalidTargetBucketForLogging, MissingKey
 from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
 
@@ -137,8 +142,21 @@ _original_get_object = S3Response.get_object
 _original_head_object = S3Response.head_object
 
 
+def set_logging(self: FakeBucket, logging_config: dict[str, Any] | None, bucket_backend: Any) -> None:
+    if not logging_config:
+        self.logging = {}
+        return
+    target_bucket = bucket_backend.buckets.get(logging_config["TargetBucket"])
+    if not target_bucket:
+        raise InvalidTargetBucketForLogging("The target bucket for logging does not exist.")
+    if target_bucket.region_name != self.region_name:
+        raise CrossLocationLoggingProhibited()
+    self.logging = logging_config
+
+
 def apply() -> None:
     FakeBucket.get_permission = get_permission
+    FakeBucket.set_logging = set_logging
     S3Response.list_objects = _guard_listing(S3Response.list_objects)
     S3Response.list_objects_v2 = _guard_listing(S3Response.list_objects_v2)
     S3Response.get_object = _get_object

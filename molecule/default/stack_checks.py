@@ -40,7 +40,19 @@ def network(problems: list[str]) -> None:
 
 def storage(problems: list[str]) -> None:
     s3 = boto3.client("s3")
-    [bucket] = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(PREFIX)]
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    bucket, log_bucket = f"{PREFIX}-{account}", f"{PREFIX}-{account}-logs"
+    names = sorted(b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(PREFIX))
+    if names != [bucket, log_bucket]:
+        problems.append(f"buckets {names}, expected the data bucket {bucket} and the log bucket {log_bucket}")
+    logging = s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled", {})
+    if logging.get("TargetBucket") != log_bucket:
+        problems.append(f"bucket {bucket}: server access logs go to {logging.get('TargetBucket')}, not {log_bucket}")
+    for name in (bucket, log_bucket):
+        bucket_settings(s3, name, problems)
+
+
+def bucket_settings(s3: Any, bucket: str, problems: list[str]) -> None:
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     if not all(block.values()):
         problems.append(f"bucket {bucket}: public access not fully blocked: {block}")
@@ -114,9 +126,16 @@ def logs(problems: list[str]) -> None:
 
 
 def load_balancer(problems: list[str]) -> None:
-    for lb in boto3.client("elbv2").describe_load_balancers()["LoadBalancers"]:
+    elbv2 = boto3.client("elbv2")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    for lb in elbv2.describe_load_balancers()["LoadBalancers"]:
         if lb["Scheme"] != "internal":
             problems.append(f"load balancer {lb['LoadBalancerName']}: scheme {lb['Scheme']}")
+        attributes = elbv2.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
+        logs = {a["Key"]: a["Value"] for a in attributes if a["Key"].startswith("access_logs.s3.")}
+        expected = {"enabled": "true", "bucket": f"{PREFIX}-{account}-logs", "prefix": "alb"}
+        if logs != {f"access_logs.s3.{key}": value for key, value in expected.items()}:
+            problems.append(f"load balancer {lb['LoadBalancerName']}: access logs {logs}, expected {expected}")
 
 
 def main() -> int:

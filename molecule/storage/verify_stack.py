@@ -22,6 +22,10 @@ ACCOUNT = "123456789012"
 REGION = "ap-southeast-2"
 BUCKET = f"{PREFIX}-{ACCOUNT}"
 BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
+LOG_BUCKET = f"{BUCKET}-logs"
+LOG_BUCKET_ARN = f"arn:aws:s3:::{LOG_BUCKET}"
+# Elastic Load Balancing's account in ap-southeast-2 (AWS's "Enable access logs for your Application Load Balancer").
+ELB_ACCOUNT = "783225319266"
 REPOSITORY = f"{PREFIX}/dagster"
 PATH = f"/{PREFIX}/"
 ALL_REPOSITORIES = ["main", "analytics", "repository-name-of-32-characters"]
@@ -252,6 +256,82 @@ def verify_bucket() -> None:
     equal(noncurrent["NoncurrentVersionExpiration"], {"NoncurrentDays": 60}, "non-current version expiration")
     equal(noncurrent["AbortIncompleteMultipartUpload"], {"DaysAfterInitiation": 7}, "multipart upload abort")
     equal(tags(s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"]), TAGS, "bucket tags")
+    equal(
+        s3.get_bucket_logging(Bucket=BUCKET).get("LoggingEnabled"),
+        {"TargetBucket": LOG_BUCKET, "TargetPrefix": f"s3/{BUCKET}/"},
+        "bucket server access logging",
+    )
+
+
+def verify_log_bucket() -> None:
+    """Private, TLS only, SSE-S3 (ALB log delivery supports nothing else), written only by S3's log delivery for the
+    data bucket and by Elastic Load Balancing under alb/AWSLogs/<account>/."""
+    s3 = boto3.client("s3")
+    equal(
+        s3.get_bucket_encryption(Bucket=LOG_BUCKET)["ServerSideEncryptionConfiguration"]["Rules"],
+        [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}],
+        "log bucket default encryption",
+    )
+    equal(s3.get_bucket_versioning(Bucket=LOG_BUCKET).get("Status"), "Enabled", "log bucket versioning")
+    equal(
+        s3.get_public_access_block(Bucket=LOG_BUCKET)["PublicAccessBlockConfiguration"],
+        {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+        "log bucket public access block",
+    )
+    equal(
+        s3.get_bucket_ownership_controls(Bucket=LOG_BUCKET)["OwnershipControls"]["Rules"],
+        [{"ObjectOwnership": "BucketOwnerEnforced"}],
+        "log bucket object ownership",
+    )
+    load_balancer_logs = f"{LOG_BUCKET_ARN}/alb/AWSLogs/{ACCOUNT}/*"
+    equal(
+        json.loads(s3.get_bucket_policy(Bucket=LOG_BUCKET)["Policy"]),
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [LOG_BUCKET_ARN, f"{LOG_BUCKET_ARN}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Sid": "ServerAccessLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"{LOG_BUCKET_ARN}/s3/{BUCKET}/*",
+                    "Condition": {
+                        "ArnLike": {"aws:SourceArn": BUCKET_ARN},
+                        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    },
+                },
+                {
+                    "Sid": "LoadBalancerAccessLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": load_balancer_logs,
+                },
+                {
+                    "Sid": "LoadBalancerAccessLogsRegionalAccount",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ELB_ACCOUNT}:root"},
+                    "Action": "s3:PutObject",
+                    "Resource": load_balancer_logs,
+                },
+            ],
+        },
+        "log bucket policy",
+    )
+    [rule] = s3.get_bucket_lifecycle_configuration(Bucket=LOG_BUCKET)["Rules"]
+    equal(rule["ID"], "expire-access-logs", "log bucket lifecycle rule id")
+    equal(rule["Filter"], {"Prefix": ""}, "log bucket lifecycle filter (whole bucket)")
+    equal(rule["Expiration"], {"Days": 30}, "access log expiration")
+    equal(rule["NoncurrentVersionExpiration"], {"NoncurrentDays": 60}, "log bucket non-current version expiration")
+    equal(tags(s3.get_bucket_tagging(Bucket=LOG_BUCKET)["TagSet"]), TAGS, "log bucket tags")
 
 
 def verify_repository() -> None:
@@ -319,10 +399,11 @@ def verify_roles(repositories: list[str]) -> None:
 
 def settings(repositories: list[str]) -> None:
     verify_bucket()
+    verify_log_bucket()
     verify_repository()
     verify_log_groups()
     verify_roles(repositories)
-    print(f"verified: bucket, repository, {len(LOG_GROUPS)} log groups, {len(repositories) + 3} roles")
+    print(f"verified: bucket, log bucket, repository, {len(LOG_GROUPS)} log groups, {len(repositories) + 3} roles")
 
 
 # ----------------------------------------------------------------------------------------------- playbooks
@@ -381,6 +462,7 @@ def drift() -> None:
             "RestrictPublicBuckets": False,
         },
     )
+    boto3.client("s3").put_bucket_logging(Bucket=BUCKET, BucketLoggingStatus={})
     boto3.client("ecr").put_image_tag_mutability(repositoryName=REPOSITORY, imageTagMutability="MUTABLE")
     boto3.client("logs").put_retention_policy(logGroupName=LOG_GROUPS["run"], retentionInDays=7)
     iam = boto3.client("iam")
@@ -400,7 +482,8 @@ def check_reports_drift(call_log: Path) -> None:
     equal(writes, 0, "write calls made by converge --check --diff")
     changed = changed_tasks(output)
     expected = {
-        "storage : Report how the bucket would change (check mode)",
+        "storage : Report how the buckets would change (check mode)",
+        "storage : Log the requests to the bucket into the log bucket",
         "registry : Report how the repository would change (check mode)",
         "logs : Create or update the log groups",
         "iam : Set the inline policies",
@@ -408,7 +491,8 @@ def check_reports_drift(call_log: Path) -> None:
     }
     check(expected <= changed, f"check mode did not report {sorted(expected - changed)}; changed: {sorted(changed)}")
     results = dict(task_results(output))
-    bucket_diff = json.dumps(results["storage : Report how the bucket would change (check mode)"].get("diff"))
+    bucket_diffs = results["storage : Report how the buckets would change (check mode)"]["results"]
+    bucket_diff = json.dumps([item["diff"] for item in bucket_diffs if item["item"]["desired"]["name"] == BUCKET])
     check("Suspended" in bucket_diff and "BlockPublicPolicy" in bucket_diff, f"bucket diff: {bucket_diff}")
     log_items = results["logs : Create or update the log groups"]["results"]
     [run_group] = [item for item in log_items if item["item"]["key"] == "run"]
@@ -442,8 +526,9 @@ def repair_and_remove_repository(call_log: Path) -> None:
 
 
 def fill() -> None:
-    """Data a teardown must not delete unless told: an object in the bucket, an image in the repository."""
+    """Data a teardown must not delete unless told: objects in both buckets, an image in the repository."""
     boto3.client("s3").put_object(Bucket=BUCKET, Key="repos/main/data.json", Body=b"{}")
+    boto3.client("s3").put_object(Bucket=LOG_BUCKET, Key=f"s3/{BUCKET}/2026-12-04-00-00-00-0123456789ABCDEF", Body=b"")
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
@@ -479,6 +564,7 @@ def teardown(call_log: Path) -> None:
         raise AssertionError(f"bucket {BUCKET} still exists after teardown")
     except ClientError as e:
         equal(e.response["Error"]["Code"], "404", "head_bucket after teardown")
+    equal([b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]], [], "buckets after teardown")
     equal(boto3.client("ecr").describe_repositories()["repositories"], [], "ECR repositories after teardown")
     groups = boto3.client("logs").describe_log_groups(logGroupNamePrefix=f"/{PREFIX}/")["logGroups"]
     equal(groups, [], "log groups after teardown")

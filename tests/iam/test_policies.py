@@ -175,6 +175,54 @@ def cases(stack: Stack) -> list[Case]:
          **via_sm)  # fmt: skip
     call("code server cannot decrypt the secret", main, "kms:Decrypt", secret_key, False,
          stack.key_policies[secret_key], **via_sm)  # fmt: skip
+    out += access_log_cases(stack, main)
+    return out
+
+
+# Elastic Load Balancing's account in ap-southeast-2 (AWS's "Enable access logs for your Application Load Balancer").
+ELB_ACCOUNT_ROOT = "arn:aws:iam::783225319266:root"
+# That account's own identity policy, which a cross-account request needs besides the bucket policy.
+ELB_OWN_POLICY: Policy = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}],
+}
+
+
+def access_log_cases(stack: Stack, repository_role: str) -> list[Case]:
+    """The log bucket: S3 server access logs of the data bucket (logging.s3.amazonaws.com under aws:SourceArn and
+    aws:SourceAccount) and the ALB's access logs (ELB's service principal or its regional account)."""
+    log_bucket, data_bucket = f"arn:aws:s3:::{stack.log_bucket}", f"arn:aws:s3:::{stack.bucket}"
+    server_log = f"{log_bucket}/s3/{stack.bucket}/2026-12-04-10-00-00-0123456789ABCDEF"
+    alb_log = f"{log_bucket}/alb/AWSLogs/{stack.account}/elasticloadbalancing/{REGION}/2026/12/04/x.log.gz"
+    source = {"aws:SourceArn": data_bucket, "aws:SourceAccount": stack.account}
+    s3_logging, elb = "logging.s3.amazonaws.com", "logdelivery.elasticloadbalancing.amazonaws.com"
+    out: list[Case] = []
+
+    def put(
+        name: str, who: str, resource: str, allowed: bool, context: dict[str, str], own: Policy | None = None
+    ) -> None:
+        request = Request(who, "s3:PutObject", resource, {**TLS, **context})
+        out.append(Case(name, request, {"own": own} if own else {}, stack.log_bucket_policy, allowed))
+
+    other_bucket = {**source, "aws:SourceArn": "arn:aws:s3:::someone-elses-bucket"}
+    other_account = {**source, "aws:SourceAccount": "999999999999"}
+    plain_http = {**source, "aws:SecureTransport": "false"}
+    other_alb_log = alb_log.replace(f"/AWSLogs/{stack.account}/", "/AWSLogs/999999999999/")
+    put("S3 delivers the data bucket's access logs", s3_logging, server_log, True, source)
+    put("S3 cannot deliver another bucket's logs", s3_logging, server_log, False, other_bucket)
+    put("S3 cannot deliver another account's logs", s3_logging, server_log, False, other_account)
+    put("S3 cannot write where the ALB's logs go", s3_logging, alb_log, False, source)
+    put("S3 log delivery without TLS is denied", s3_logging, server_log, False, plain_http)
+    put("ELB delivers the ALB's access logs", elb, alb_log, True, {})
+    put("ELB's regional account delivers them", ELB_ACCOUNT_ROOT, alb_log, True, {}, ELB_OWN_POLICY)
+    put("ELB cannot write another account's ALB logs", elb, other_alb_log, False, {})
+    put("ELB cannot write where S3's logs go", ELB_ACCOUNT_ROOT, server_log, False, {}, ELB_OWN_POLICY)
+    put("another account cannot write logs", "arn:aws:iam::999999999999:root", alb_log, False, {}, ELB_OWN_POLICY)
+    role_policies = stack.role_policies[repository_role.rsplit("/", 1)[-1]]
+    for action, resource in (("s3:GetObject", server_log), ("s3:PutObject", alb_log)):
+        request = Request(repository_role, action, resource, {**TLS})
+        name = f"a repository role cannot {action} in the log bucket"
+        out.append(Case(name, request, role_policies, stack.log_bucket_policy, False))
     return out
 
 
@@ -188,6 +236,7 @@ def evaluation(stack: Stack) -> Evaluation:
     }
     documents |= {f"{role}/trust": policy for role, policy in stack.trust_policies.items()}
     documents |= {"bucket policy": stack.bucket_policy, "file system policy": stack.file_system_policy}
+    documents |= {"log bucket policy": stack.log_bucket_policy}
     return evaluate(cases(stack), documents, stack.account)
 
 

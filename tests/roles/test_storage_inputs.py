@@ -16,7 +16,11 @@ EFS = f"arn:aws:elasticfilesystem:ap-southeast-2:{ACCOUNT}"
 
 # Valid input for each role: each bad-input case changes one variable.
 VALID: dict[str, dict[str, Any]] = {
-    "storage": {"storage_name_prefix": PREFIX, "storage_tags": {"Project": "dagster-ecs"}},
+    "storage": {
+        "storage_name_prefix": PREFIX,
+        "storage_tags": {"Project": "dagster-ecs"},
+        "storage_region": "ap-southeast-2",
+    },
     "registry": {"registry_name_prefix": PREFIX, "registry_tags": {"Project": "dagster-ecs"}},
     "logs": {"logs_name_prefix": PREFIX, "logs_tags": {"Project": "dagster-ecs"}, "logs_retention_days": 30},
     "iam": {
@@ -49,6 +53,13 @@ BAD_INPUTS: list[tuple[str, str, Any, str]] = [
     ("storage", "storage_compute_log_days", 0, "storage_compute_log_days"),
     ("storage", "storage_noncurrent_version_days", "soon", "storage_noncurrent_version_days"),
     ("storage", "storage_force_delete", "maybe", "storage_force_delete"),
+    ("storage", "storage_access_logs", "yes please", "storage_access_logs"),
+    ("storage", "storage_access_log_days", 0, "storage_access_log_days"),
+    ("storage", "storage_access_log_bucket_name", "My_Logs", "storage_access_log_bucket_name"),
+    # The derived log bucket name "<prefix>-<account>-logs" would be 64 characters.
+    ("storage", "storage_name_prefix", "x" * 46, "storage_access_log_bucket_name"),
+    ("storage", "storage_region", "", "storage_region"),
+    ("storage", "storage_region", "sydney", "storage_region"),
     ("registry", "registry_name_prefix", "-dagster", "registry_name_prefix"),
     ("registry", "registry_repository_name", "Dagster/Image", "registry_repository_name"),
     ("registry", "registry_kms_key_arn", "my-key", "registry_kms_key_arn"),
@@ -96,6 +107,8 @@ EXPECTED_OUTPUTS = {
     "storage": {
         "storage_bucket_name": f"{PREFIX}-{ACCOUNT}",
         "storage_bucket_arn": f"arn:aws:s3:::{PREFIX}-{ACCOUNT}",
+        "storage_log_bucket_name": f"{PREFIX}-{ACCOUNT}-logs",
+        "storage_loadbalancer_log_prefix": "alb",
     },
     "registry": {"registry_repository_name": "", "registry_repository_uri": "", "registry_repository_arn": ""},
     "logs": {
