@@ -17,14 +17,30 @@
 4. DescribeDBParameterGroups for a group name that does not exist fails with DBParameterGroupNotFound; moto
    answers an empty list, and amazon.aws.rds_instance_param_group then fails with IndexError instead of
    creating the group.
+5. A master password RDS manages (ManageMasterUserPassword, RDS User Guide "Password management with Amazon RDS
+   and AWS Secrets Manager") is one RDS generates, kept as {"username": <the master user>, "password": ...} in a
+   secret `rds!db-<uuid>` whose rotation RDS turns on, every seven days by default. moto stores
+   {"username": "admin", "password": "P@55w0rd!"} for every instance, with rotation off.
+6. RotateMasterUserPassword makes a new version of that secret with a new password (28 characters, at least one
+   upper and lower case letter, digit and punctuation). moto's rotation without a Lambda function leaves a
+   version without a value: GetSecretValue then fails.
+7. ModifyDBInstance refuses what the API reference rules out: ManageMasterUserPassword with MasterUserPassword,
+   turning management off without a new MasterUserPassword, MasterUserPassword while RDS manages it,
+   MasterUserSecretKmsKeyId unless management is being turned on (the key of a managed secret cannot change),
+   RotateMasterUserPassword while RDS does not manage the password. moto accepts each (the last one with a 500).
 """
 
 import copy
+import json
 import re
+import secrets
+import string
+import time
 from typing import Any
 
-from moto.rds.exceptions import DBParameterGroupNotFoundError
-from moto.rds.models import DBInstance, DBParameterGroup, RDSBackend
+from moto.rds.exceptions import DBParameterGroupNotFoundError, InvalidParameterCombination
+from moto.rds.models import DBInstance, DBParameterGroup, MasterUserSecret, RDSBackend
+from moto.secretsmanager.models import FakeSecret
 
 # Baseline (IOPS, MiB/s) of gp3 storage below and from the engine's threshold in GiB (None: no threshold).
 GP3_LOW = (3000, 125)
@@ -35,6 +51,18 @@ GP3_DEFAULT_THRESHOLD_GIB = 400
 PERFORMANCE_INSIGHTS_DEFAULT_RETENTION_DAYS = 7
 
 _POSTGRES_FAMILY = re.compile(r"^postgres(\d+)$")
+
+# RDS-managed master passwords: rotated every 7 days unless the schedule is changed; a rotated password has 28
+# characters with at least one upper and lower case letter, digit and punctuation (printable ASCII but "/", '"'
+# and "@", which no master password may hold).
+MANAGED_ROTATION_DAYS = 7
+MANAGED_PASSWORD_LENGTH = 28
+MANAGED_PASSWORD_CLASSES = (
+    string.ascii_uppercase,
+    string.ascii_lowercase,
+    string.digits,
+    "".join(c for c in string.punctuation if c not in '/"@'),
+)
 
 
 def _parameter(name: str, data_type: str, allowed: str, description: str, value: str | None = None) -> dict[str, Any]:
@@ -203,6 +231,109 @@ def _patch_parameter_groups() -> None:
     RDSBackend.describe_db_parameter_groups = describe_db_parameter_groups  # type: ignore[method-assign]
 
 
+def managed_password() -> str:
+    """A password in the form RDS generates for the secrets it manages."""
+    rng = secrets.SystemRandom()
+    characters = [rng.choice(chars) for chars in MANAGED_PASSWORD_CLASSES]
+    alphabet = "".join(MANAGED_PASSWORD_CLASSES)
+    characters += [rng.choice(alphabet) for _ in range(MANAGED_PASSWORD_LENGTH - len(characters))]
+    rng.shuffle(characters)
+    return "".join(characters)
+
+
+def _managed_secret_value(self: Any) -> str:
+    return json.dumps({"username": self.resource.master_username, "password": managed_password()})
+
+
+def _schedule_rotation(secret: Any, rotated: bool) -> None:
+    """The secret's rotation as RDS keeps it: on, every MANAGED_ROTATION_DAYS days, without a Lambda function."""
+    now = int(time.time())
+    secret.rotation_requested = True
+    secret.rotation_enabled = True
+    secret.rotation_lambda_arn = ""
+    secret.auto_rotate_after_days = secret.auto_rotate_after_days or MANAGED_ROTATION_DAYS
+    secret.next_rotation_date = now + secret.auto_rotate_after_days * 86400
+    if rotated:
+        secret.last_rotation_date = now
+
+
+def _patch_master_user_secret() -> None:
+    original_init = MasterUserSecret.__init__
+
+    def __init__(self: Any, resource: Any, kms_key_id: str | None) -> None:
+        original_init(self, resource, kms_key_id)
+        _schedule_rotation(self.secret, rotated=False)
+
+    def rotate_secret(self: Any) -> None:
+        self._status = "rotating"
+        current = self.secret.versions[self.secret.default_version_id].get("secret_string") or "{}"
+        username = json.loads(current).get("username", self.resource.master_username)
+        value = {"username": username, "password": managed_password()}
+        self.secretsmanager.put_secret_value(
+            secret_id=self.secret.arn,
+            secret_string=json.dumps(value),
+            secret_binary=None,
+            client_request_token=None,
+            version_stages=["AWSCURRENT"],
+        )
+        _schedule_rotation(self.secret, rotated=True)
+
+    MasterUserSecret.__init__ = __init__  # type: ignore[method-assign]
+    MasterUserSecret._generate_secret_string = _managed_secret_value  # type: ignore[method-assign]
+    MasterUserSecret.rotate_secret = rotate_secret  # type: ignore[method-assign]
+
+    original_to_dict = FakeSecret.to_dict
+
+    def to_dict(self: Any) -> dict[str, Any]:
+        described = original_to_dict(self)
+        if self.owning_service and not self.rotation_lambda_arn:
+            described.pop("RotationLambdaARN", None)  # managed rotation: no Lambda function to name
+        return described
+
+    FakeSecret.to_dict = to_dict  # type: ignore[method-assign]
+
+
+def _check_master_password_request(database: Any, db_kwargs: Any) -> None:
+    """The ModifyDBInstance constraints of ManageMasterUserPassword, MasterUserPassword, MasterUserSecretKmsKeyId
+    and RotateMasterUserPassword (API reference)."""
+    managed = hasattr(database, "master_user_secret")
+    manage = db_kwargs.get("manage_master_user_password")
+    password = db_kwargs.get("master_user_password")
+    if manage is True and password:
+        raise InvalidParameterCombination(
+            "You can't specify MasterUserPassword when ManageMasterUserPassword is turned on."
+        )
+    if manage is False and managed and not password:
+        raise InvalidParameterCombination(
+            "You must specify MasterUserPassword when you turn off ManageMasterUserPassword."
+        )
+    if manage is None and managed and password:
+        raise InvalidParameterCombination(
+            "You can't specify MasterUserPassword: the master user password is managed by RDS in Secrets Manager."
+        )
+    if db_kwargs.get("master_user_secret_kms_key_id") and not (manage is True and not managed):
+        raise InvalidParameterCombination(
+            "MasterUserSecretKmsKeyId is valid only when you turn on ManageMasterUserPassword; the KMS key of a "
+            "secret RDS already manages can't be changed."
+        )
+    if db_kwargs.get("rotate_master_user_password") and not managed:
+        raise InvalidParameterCombination(
+            "RotateMasterUserPassword is valid only if the master user password is managed by RDS in Secrets Manager."
+        )
+
+
+def _patch_modify_db_instance() -> None:
+    original_modify = RDSBackend.modify_db_instance
+
+    def modify_db_instance(self: Any, db_instance_identifier: str, db_kwargs: Any) -> Any:
+        _check_master_password_request(self.describe_db_instances(db_instance_identifier)[0], db_kwargs)
+        return original_modify(self, db_instance_identifier, db_kwargs)
+
+    RDSBackend.modify_db_instance = modify_db_instance  # type: ignore[method-assign]
+
+
 def apply() -> None:
     _patch_db_instance()
     _patch_parameter_groups()
+    _patch_master_user_secret()
+    _patch_modify_db_instance()

@@ -6,6 +6,7 @@ inputs; `verify IN.json` reads back every security-relevant setting and fails on
 
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,10 @@ def prepare(out: Path) -> None:
         name = f"/{PREFIX}/{kind.replace('_', '-')}"
         logs.create_log_group(logGroupName=name)
         log_groups[kind] = name
+    # Stands in for the secret RDS keeps the master password in (the database role's database_secret_arn): named
+    # like RDS's, rds!db-<uuid>, with its JSON (username and password only).
     secret_arn = boto3.client("secretsmanager").create_secret(
-        Name=f"{PREFIX}/database/master", SecretString=json.dumps({"username": "dagster", "password": "not-in-env"})
+        Name=f"rds!db-{uuid.uuid4()}", SecretString=json.dumps({"username": "dagster_admin", "password": "not-in-env"})
     )["ARN"]
     elbv2 = boto3.client("elbv2")
     target_group_arn = elbv2.create_target_group(

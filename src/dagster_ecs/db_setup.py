@@ -1,9 +1,11 @@
 """Create the database login every Dagster process on ECS uses, so that none of them needs the master password.
 
 Run once per deployment as the one-off ECS task `<prefix>-db-setup` (its task role alone may read the master
-secret): `python -m dagster_ecs.db_setup --secret-arn ARN [--username dagster]`. It reads the master
-credentials from Secrets Manager (the RDS-style JSON the database role keeps: username, password, host, port,
-dbname), connects as the master user and makes sure, changing only what is missing, that:
+secret): `python -m dagster_ecs.db_setup --secret-arn ARN [--username dagster]`. It reads the master user's
+name and password from Secrets Manager (the secret RDS manages for the instance holds only `username` and
+`password`; the endpoint comes from DAGSTER_POSTGRES_HOST, DAGSTER_POSTGRES_PORT and DAGSTER_POSTGRES_DB, and a
+secret that also has `host`, `port` and `dbname` is used without them), connects as the master user and makes
+sure, changing only what is missing, that:
 
 - the login exists (`CREATE ROLE ... WITH LOGIN`, no password);
 - it is a member of `rds_iam` where that role exists, i.e. on RDS, so it signs in with IAM auth tokens only
@@ -74,16 +76,30 @@ def validate_username(username: str, master_username: str | None = None) -> None
         )
 
 
+# Where each setting comes from when the secret lacks it: the task definition's environment.
+_ENDPOINT_VARIABLES = {
+    "host": "DAGSTER_POSTGRES_HOST",
+    "port": "DAGSTER_POSTGRES_PORT",
+    "dbname": "DAGSTER_POSTGRES_DB",
+}
+
+
 def master_credentials(secret_string: str, overrides: Mapping[str, str] | None = None) -> MasterCredentials:
-    """The master credentials from the secret's JSON; `overrides` (host, port, dbname) win when given."""
+    """The master credentials from the secret's JSON (username, password; host, port, dbname when it has them);
+    `overrides` (host, port, dbname, from the environment) win when given."""
     try:
         value = json.loads(secret_string)
     except json.JSONDecodeError:
-        raise DatabaseSetupError("the master secret is not JSON with username, password, host, port, dbname") from None
+        value = None
+    if not isinstance(value, dict):
+        raise DatabaseSetupError("the master secret is not a JSON object with username and password")
     merged: dict[str, Any] = {**value, **{key: item for key, item in (overrides or {}).items() if item}}
-    missing = [key for key in ("username", "password", "host", "dbname") if not merged.get(key)]
+    missing = [key for key in ("username", "password") if not merged.get(key)]
     if missing:
         raise DatabaseSetupError(f"the master secret lacks {', '.join(missing)}")
+    unset = [_ENDPOINT_VARIABLES[key] for key in ("host", "dbname") if not merged.get(key)]
+    if unset:
+        raise DatabaseSetupError(f"set {' and '.join(unset)}: the master secret does not name the database")
     return MasterCredentials(
         username=str(merged["username"]),
         password=str(merged["password"]),

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from psycopg2 import sql
 
-from dagster_ecs.db_setup import DatabaseSetupError, validate_username
+from dagster_ecs.db_setup import DatabaseSetupError, MasterCredentials, master_credentials, validate_username
 from tests.support.moto_server import MotoServer
 from tests.support.postgres import SERVER_USER, PostgresServer, running_postgres
 
@@ -73,24 +73,28 @@ def _instance_dir(tmp_path: Path, server: PostgresServer, user: str, password: s
 
 
 def _master_secret(aws: MotoServer, server: PostgresServer) -> str:
+    """A secret in the shape RDS keeps the master password it manages in: username and password only (named like
+    RDS's, rds!db-<uuid>, which only RDS may create on AWS)."""
     client = boto3.client("secretsmanager", endpoint_url=aws.endpoint_url)
-    value = {
-        "username": MASTER,
-        "password": server.password,
-        "engine": "postgres",
-        "host": server.host,
-        "port": server.port,
-        "dbname": server.database,
-    }
-    return client.create_secret(Name="dagster-ecs-test/database/master", SecretString=json.dumps(value))["ARN"]
+    value = {"username": MASTER, "password": server.password}
+    return client.create_secret(Name=f"rds!db-{uuid.uuid4()}", SecretString=json.dumps(value))["ARN"]
 
 
-def _db_setup(aws: MotoServer, secret_arn: str) -> subprocess.CompletedProcess[str]:
+def _db_setup(
+    aws: MotoServer, secret_arn: str, server: PostgresServer | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The task as roles/services/tasks/db_setup.yml defines it: the endpoint in its environment."""
     # The local server has no TLS; on ECS the task connects with sslmode=require (the default).
     command = [sys.executable, "-m", "dagster_ecs.db_setup", "--secret-arn", secret_arn, "--sslmode", "prefer"]
     env = {**os.environ, **aws.env()}
     for name in ("DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_PORT", "DAGSTER_POSTGRES_DB"):
         env.pop(name, None)
+    if server is not None:
+        env |= {
+            "DAGSTER_POSTGRES_HOST": server.host,
+            "DAGSTER_POSTGRES_PORT": str(server.port),
+            "DAGSTER_POSTGRES_DB": server.database,
+        }
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -110,7 +114,7 @@ def test_setup_creates_the_login_once_and_dagster_runs_as_it(
         old_run = old.add_run(DagsterRun(job_name="before_the_login", run_id=str(uuid.uuid4())))
 
     secret_arn = _master_secret(aws, rds_like)
-    first = _db_setup(aws, secret_arn)
+    first = _db_setup(aws, secret_arn, rds_like)
     assert first.returncode == 0, first.stderr
     assert f"db-setup: created login {LOGIN}" in first.stdout
     assert ("granted rds_iam to dagster" in first.stdout) is on_rds, first.stdout
@@ -118,7 +122,7 @@ def test_setup_creates_the_login_once_and_dagster_runs_as_it(
     assert "ownership of" in first.stdout
     assert rds_like.password not in first.stdout + first.stderr
 
-    second = _db_setup(aws, secret_arn)
+    second = _db_setup(aws, secret_arn, rds_like)
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip().endswith("already set up; nothing changed"), second.stdout
     assert second.stdout.count("db-setup:") == 1, second.stdout
@@ -149,6 +153,24 @@ def test_a_missing_secret_fails_naming_it(aws: MotoServer) -> None:
     assert result.returncode == 1
     assert "db-setup failed" in result.stderr, result.stderr
     assert "ResourceNotFoundException" in result.stderr, result.stderr
+
+
+def test_without_the_endpoint_it_fails_naming_the_variables(aws: MotoServer, rds_like: PostgresServer) -> None:
+    result = _db_setup(aws, _master_secret(aws, rds_like))
+    assert result.returncode == 1
+    assert "set DAGSTER_POSTGRES_HOST and DAGSTER_POSTGRES_DB" in result.stderr, result.stderr
+    assert rds_like.password not in result.stdout + result.stderr
+
+
+def test_the_secret_must_hold_username_and_password() -> None:
+    endpoint = {"host": "db.internal", "port": "5432", "dbname": "dagster"}
+    assert master_credentials(json.dumps({"username": MASTER, "password": "pw"}), endpoint) == MasterCredentials(
+        username=MASTER, password="pw", host="db.internal", port=5432, dbname="dagster"
+    )
+    with pytest.raises(DatabaseSetupError, match="lacks password"):
+        master_credentials(json.dumps({"username": MASTER}), endpoint)
+    with pytest.raises(DatabaseSetupError, match="not a JSON object with username and password"):
+        master_credentials("not json", endpoint)
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,8 @@ class Stack:
     role_policies: dict[str, dict[str, Policy]]  # role name -> policy name -> document (inline and attached)
     trust_policies: dict[str, Policy]
     bucket_policy: Policy
+    log_bucket: str
+    log_bucket_policy: Policy
     file_system_policy: Policy
     key_policies: dict[str, Policy]  # key ARN -> key policy
     outputs: dict[str, Any]  # the iam role's facts
@@ -107,8 +109,19 @@ def deploy(aws: MotoServer, work_dir: Path) -> Stack:
     kms: Any = client("kms")
     storage_key = kms.create_key(Description="bucket")["KeyMetadata"]["Arn"]
     secret_key = kms.create_key(Description="master secret")["KeyMetadata"]["Arn"]
-    secrets: Any = client("secretsmanager")
-    secret_arn = secrets.create_secret(Name=f"{PREFIX}/database/master", SecretString="{}", KmsKeyId=secret_key)["ARN"]
+    # The database role's master secret: the one RDS creates (rds!db-<uuid>) when it manages the master password.
+    rds: Any = client("rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier=PREFIX,
+        Engine="postgres",
+        DBInstanceClass="db.t4g.micro",
+        AllocatedStorage=20,
+        MasterUsername="dagster_admin",
+        MasterUserPassword="throwaway-password-0",
+    )
+    secret_arn = rds.modify_db_instance(
+        DBInstanceIdentifier=PREFIX, ManageMasterUserPassword=True, MasterUserSecretKmsKeyId=secret_key
+    )["DBInstance"]["MasterUserSecret"]["SecretArn"]
 
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "playbook.yml").write_text(json.dumps(_play()))
@@ -157,6 +170,8 @@ def deploy(aws: MotoServer, work_dir: Path) -> Stack:
         role_policies=role_policies,
         trust_policies={role["RoleName"]: role["AssumeRolePolicyDocument"] for role in roles},
         bucket_policy=json.loads(client("s3").get_bucket_policy(Bucket=bucket)["Policy"]),
+        log_bucket=f"{bucket}-logs",
+        log_bucket_policy=json.loads(client("s3").get_bucket_policy(Bucket=f"{bucket}-logs")["Policy"]),
         file_system_policy=json.loads(
             efs.describe_file_system_policy(FileSystemId=file_system["FileSystemId"])["Policy"]
         ),
