@@ -41,6 +41,7 @@ def leftovers() -> dict[str, list[str]]:
         ],
         "nat_gateways": nat_gateways,
         "elastic_ips": [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]],
+        "flow_logs": [f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"]],
         "vpc_endpoints": [
             e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["State"].lower() not in gone
         ],

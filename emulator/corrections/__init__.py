@@ -5,7 +5,18 @@ Add a module per service, list it in CORRECTIONS, and describe the deviation in 
 
 import importlib
 
-CORRECTIONS: list[str] = ["rds", "ecs", "servicediscovery", "ec2", "s3", "logs", "elbv2", "efs", "ecs_tasks"]
+CORRECTIONS: list[str] = [
+    "rds",
+    "ecs",
+    "servicediscovery",
+    "ec2",
+    "s3",
+    "logs",
+    "elbv2",
+    "efs",
+    "ecs_tasks",
+    "ec2_flow_logs",
+]
 
 
 def apply_all() -> list[str]:

@@ -12,7 +12,14 @@ import yaml
 
 from tests.ansible_modules.playbook import COLLECTIONS_PATH
 
-MODULES = ["efs_file_system", "efs_access_point", "efs_file_system_info"]
+MODULES = [
+    "efs_file_system",
+    "efs_access_point",
+    "efs_file_system_info",
+    "s3_bucket_logging",
+    "rds_instance_master_password",
+    "ec2_vpc_flow_log",
+]
 # Ansible's defaults for an option that does not say.
 DEFAULTS: dict[str, Any] = {"type": "str", "required": False, "default": None, "choices": None, "elements": None}
 

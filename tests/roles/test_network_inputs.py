@@ -77,6 +77,12 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         "network_public_subnet_ids",
     ),
     ("network", {"network_private_subnet_ids": SUBNETS}, "network_vpc_id"),  # subnets without their VPC
+    ("network", {"network_flow_logs": "perhaps"}, "network_flow_logs"),
+    ("network", {"network_flow_logs_traffic_type": "NONE"}, "network_flow_logs_traffic_type"),
+    ("network", {"network_flow_logs_traffic_type": "reject"}, "network_flow_logs_traffic_type"),
+    ("network", {"network_flow_logs_retention_days": 31}, "network_flow_logs_retention_days"),
+    ("network", {"network_flow_logs_retention_days": "forever"}, "network_flow_logs_retention_days"),
+    ("network", {"network_kms_key_arn": "alias/aws/logs"}, "network_kms_key_arn"),
     ("loadbalancer", {"loadbalancer_state": "gone"}, "loadbalancer_state"),
     ("loadbalancer", {"loadbalancer_name_prefix": "internal-dagster"}, "loadbalancer_name_prefix"),
     ("loadbalancer", {"loadbalancer_name_prefix": "dagster-ecs-much-too-long-prefix"}, "loadbalancer_name_prefix"),
@@ -144,12 +150,21 @@ EXPECTED_OUTPUTS: dict[str, dict[str, Any]] = {
     [
         ("network", {}),
         ("network", {"network_nat_gateway": "per_az", "network_alb_ingress_cidrs": ["0.0.0.0/0", "10.1.0.0/16"]}),
+        ("network", {"network_flow_logs": False}),
         ("loadbalancer", {}),
         ("loadbalancer", OIDC),
         ("loadbalancer", {**COGNITO, "loadbalancer_internal": False}),
         ("loadbalancer", {"loadbalancer_enabled": False, "loadbalancer_vpc_id": "", "loadbalancer_subnet_ids": []}),
     ],
-    ids=["network", "network-per-az-public", "lb-internal-http", "lb-oidc", "lb-cognito-public", "lb-disabled"],
+    ids=[
+        "network",
+        "network-per-az-public",
+        "network-flow-logs-off",
+        "lb-internal-http",
+        "lb-oidc",
+        "lb-cognito-public",
+        "lb-disabled",
+    ],
 )
 def test_valid_input_under_check_reads_and_writes_nothing(
     aws: MotoServer, tmp_path: Path, role: str, changes: dict[str, Any]
