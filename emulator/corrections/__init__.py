@@ -16,6 +16,7 @@ CORRECTIONS: list[str] = [
     "efs",
     "ecs_tasks",
     "ec2_flow_logs",
+    "kms",
 ]
 
 

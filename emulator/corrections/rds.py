@@ -28,6 +28,10 @@
    turning management off without a new MasterUserPassword, MasterUserPassword while RDS manages it,
    MasterUserSecretKmsKeyId unless management is being turned on (the key of a managed secret cannot change),
    RotateMasterUserPassword while RDS does not manage the password. moto accepts each (the last one with a 500).
+8. An instance with Enhanced Monitoring on (MonitoringInterval > 0) reports `EnhancedMonitoringResourceArn`, the
+   CloudWatch Logs stream its OS metrics go to: `arn:aws:logs:<region>:<account>:log-group:RDSOSMetrics:
+   log-stream:<DbiResourceId>` (RDS User Guide, "Viewing OS metrics using CloudWatch Logs"). moto returns none,
+   so a scanner (Prowler's rds_instance_enhanced_monitoring_enabled) sees monitoring off.
 """
 
 import copy
@@ -162,6 +166,12 @@ def _performance_insights_kms_key_id(self: Any) -> str | None:
     return getattr(self, "_dagster_ecs_pi_kms_key_id", None) or default_key
 
 
+def _enhanced_monitoring_resource_arn(self: Any) -> str | None:
+    if not self.monitoring_interval:
+        return None
+    return f"arn:aws:logs:{self.region}:{self.account_id}:log-group:RDSOSMetrics:log-stream:{self.dbi_resource_id}"
+
+
 def _patch_db_instance() -> None:
     original_init = DBInstance.__init__
     original_update = DBInstance.update
@@ -200,6 +210,7 @@ def _patch_db_instance() -> None:
     setattr(DBInstance, "performance_insights_enabled", property(_performance_insights_enabled))  # noqa: B010
     setattr(DBInstance, "performance_insights_retention_period", property(_performance_insights_retention_period))  # noqa: B010
     setattr(DBInstance, "performance_insights_kms_key_id", property(_performance_insights_kms_key_id))  # noqa: B010
+    setattr(DBInstance, "enhanced_monitoring_resource_arn", property(_enhanced_monitoring_resource_arn))  # noqa: B010
 
 
 def _patch_parameter_groups() -> None:
