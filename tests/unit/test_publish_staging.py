@@ -15,7 +15,7 @@ from dagster_ecs.publish import staging
 from dagster_ecs.publish.blobs import S3Blobs
 from dagster_ecs.publish.diff import diff_manifests
 from dagster_ecs.publish.errors import IntegrityError, ManifestError, MissingObjectError, PublishError
-from dagster_ecs.publish.keys import blob_key, live_key
+from dagster_ecs.publish.layout import blob_key, live_key
 from dagster_ecs.publish.manifest import Manifest, build_manifest
 from dagster_ecs.publish.release import apply_release, live_manifest
 from tests.support.moto_server import MotoServer

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO, Protocol, cast
 from botocore.exceptions import ClientError
 
 from dagster_ecs.publish.errors import PublishError
-from dagster_ecs.publish.keys import blob_key
+from dagster_ecs.publish.layout import blob_key
 from dagster_ecs.publish.manifest import FileEntry
 from dagster_ecs.publish.objects import object_exists
 

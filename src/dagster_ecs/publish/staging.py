@@ -18,7 +18,7 @@ from typing import Any
 
 from dagster_ecs.publish.diff import Changes
 from dagster_ecs.publish.errors import IntegrityError, ManifestError, MissingObjectError
-from dagster_ecs.publish.keys import blob_key, deployment_prefix, live_key, manifest_key
+from dagster_ecs.publish.layout import blob_key, deployment_prefix, live_key, manifest_key
 from dagster_ecs.publish.manifest import FileEntry, Manifest
 from dagster_ecs.publish.objects import get_object_or_none, object_exists
 

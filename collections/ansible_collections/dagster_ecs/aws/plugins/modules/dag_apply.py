@@ -442,7 +442,7 @@ class Apply:
         applies, rather than trusting a live.json that names the release rolled back from.
         """
         from dagster_ecs.publish.errors import PublishError
-        from dagster_ecs.publish.keys import deployment_prefix, live_key
+        from dagster_ecs.publish.layout import deployment_prefix, live_key
         from dagster_ecs.publish.staging import read_manifest, write_live_manifest
 
         s3 = self.s3()

@@ -153,7 +153,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
 def publish(module: AnsibleAWSModule) -> dict[str, Any]:
     from dagster_ecs.publish.diff import diff_manifests
     from dagster_ecs.publish.errors import PublishError
-    from dagster_ecs.publish.keys import manifest_key
+    from dagster_ecs.publish.layout import manifest_key
     from dagster_ecs.publish.manifest import build_manifest
     from dagster_ecs.publish.preflight import preflight
     from dagster_ecs.publish.release import live_manifest
