@@ -1,8 +1,5 @@
 """moto in server mode, as a separate process on 127.0.0.1: the AWS endpoint of every test."""
 
-import os
-import subprocess
-import sys
 from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,11 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from emulator import control as emulator_control
 from emulator.calls import Call, read_calls
-from emulator.server import CALL_LOG_ENV
-from tests.support.ports import free_port, http_ok, stop_process, wait_until
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Dummy credentials: moto accepts any, and nothing must ever reach a real account.
 AWS_TEST_ENV = {
@@ -52,25 +46,18 @@ class MotoServer:
 
 @contextmanager
 def running_moto_server(log_dir: Path) -> Generator[MotoServer]:
-    """Start `moto_server` on a free loopback port and stop it afterwards."""
-    port = free_port()
-    log_path = log_dir / f"moto-{port}.log"
-    call_log = log_dir / f"calls-{port}.jsonl"
-    env = {**os.environ, **AWS_TEST_ENV, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", CALL_LOG_ENV: str(call_log)}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "emulator.server", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=REPO_ROOT,
-        )
-    server = MotoServer(endpoint_url=f"http://127.0.0.1:{port}", log_path=log_path, call_log=call_log)
+    """The emulator on a free loopback port, started and stopped as molecule and scripts/deploy-local do it."""
+    state_dir = log_dir / "emulator"
+    state = emulator_control.start(state_dir, port=None, region=AWS_TEST_ENV["AWS_REGION"])
+    server = MotoServer(
+        endpoint_url=str(state["endpoint_url"]),
+        log_path=state_dir.resolve() / "emulator.log",
+        call_log=Path(str(state["call_log"])),
+    )
     try:
-        wait_until(lambda: http_ok(f"{server.endpoint_url}/moto-api/"), 30, "moto server")
         yield server
     finally:
-        stop_process(process)
+        emulator_control.stop(state_dir.resolve())
 
 
 def platform_bucket(monkeypatch: pytest.MonkeyPatch, name: str) -> str:
