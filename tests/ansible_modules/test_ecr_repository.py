@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.ecr_repository_tags and ecr_repository_info run by ansible-playbook against the emulator."""
+"""dagster_ecs.aws.ecr_repository run by ansible-playbook against the emulator."""
 
 import json
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.ansible_modules.playbook import PlaybookRunner
+from tests.ansible_modules.playbook import PlaybookRunner, task
 from tests.support.moto_server import MotoServer
 
 NAME = "dagster-ecs-test/dagster"
@@ -56,44 +56,50 @@ def push_image(ecr: Any, tag: str) -> None:
     ecr.put_image(repositoryName=NAME, imageManifest=json.dumps(manifest), imageTag=tag)
 
 
+def ecr_repository(playbook: PlaybookRunner, *, check: bool = False, ignore_errors: bool = False, **args: Any) -> Any:
+    """One ecr_repository task (PlaybookRunner.module takes `name` for the module's own name)."""
+    [result] = playbook.run([task("dagster_ecs.aws.ecr_repository", args, ignore_errors=ignore_errors)], check=check)
+    return result
+
+
 def test_tags_are_set_and_purged_then_nothing_changes(playbook: PlaybookRunner, ecr: Any) -> None:
     arn = make_repository(ecr, {"Project": "dagster-ecs", "Owner": "someone"})
     wanted = {"Project": "dagster-ecs", "Environment": "test"}
-    result = playbook.module("dagster_ecs.aws.ecr_repository_tags", repository_name=NAME, tags=wanted)
+    result = ecr_repository(playbook, name=NAME, tags=wanted)
     assert result["changed"] is True
     assert result["diff"]["before"]["tags"] == {"Project": "dagster-ecs", "Owner": "someone"}
     assert tags_of(ecr, arn) == wanted
-    again = playbook.module("dagster_ecs.aws.ecr_repository_tags", repository_name=NAME, tags=wanted)
+    assert result["repository"]["tags"] == wanted
+    assert result["repository"]["repository_arn"] == arn
+    again = ecr_repository(playbook, name=NAME, tags=wanted)
     assert again["changed"] is False
 
 
 def test_check_mode_reports_tag_changes_and_writes_nothing(playbook: PlaybookRunner, ecr: Any) -> None:
     arn = make_repository(ecr, {"Project": "dagster-ecs"})
-    result = playbook.module(
-        "dagster_ecs.aws.ecr_repository_tags", check=True, repository_name=NAME, tags={"Environment": "test"}
-    )
+    result = ecr_repository(playbook, check=True, name=NAME, tags={"Environment": "test"})
     assert result["changed"] is True
-    assert result["tags"] == {"Environment": "test"}
+    assert result["repository"]["tags"] == {"Environment": "test"}
     assert tags_of(ecr, arn) == {"Project": "dagster-ecs"}
 
 
 def test_purge_tags_false_keeps_other_tags(playbook: PlaybookRunner, ecr: Any) -> None:
     arn = make_repository(ecr, {"Owner": "someone"})
-    playbook.module("dagster_ecs.aws.ecr_repository_tags", repository_name=NAME, tags={"A": "1"}, purge_tags=False)
+    ecr_repository(playbook, name=NAME, tags={"A": "1"}, purge_tags=False)
     assert tags_of(ecr, arn) == {"Owner": "someone", "A": "1"}
 
 
 def test_tagging_a_missing_repository_fails(playbook: PlaybookRunner, ecr: Any) -> None:
-    result = playbook.module("dagster_ecs.aws.ecr_repository_tags", ignore_errors=True, repository_name=NAME, tags={})
+    result = ecr_repository(playbook, ignore_errors=True, name=NAME, tags={})
     assert result["failed"] is True
     assert NAME in result["msg"]
 
 
-def test_info_reads_settings_lifecycle_tags_and_images(playbook: PlaybookRunner, ecr: Any) -> None:
+def test_read_only_reads_settings_lifecycle_tags_and_images(playbook: PlaybookRunner, ecr: Any) -> None:
     arn = make_repository(ecr, {"Project": "dagster-ecs"})
     push_image(ecr, "v1")
     [result] = playbook.run(
-        [{"dagster_ecs.aws.ecr_repository_info": {"name": NAME}}], check=True
+        [{"dagster_ecs.aws.ecr_repository": {"name": NAME}}], check=True
     )  # read-only: no write call even in check mode
     repository = result["repository"]
     assert result["changed"] is False
@@ -107,6 +113,6 @@ def test_info_reads_settings_lifecycle_tags_and_images(playbook: PlaybookRunner,
     assert repository["image_count"] == 1
 
 
-def test_info_of_a_missing_repository_is_empty(playbook: PlaybookRunner) -> None:
-    [result] = playbook.run([{"dagster_ecs.aws.ecr_repository_info": {"name": NAME}}])
+def test_read_only_of_a_missing_repository_is_empty(playbook: PlaybookRunner) -> None:
+    [result] = playbook.run([{"dagster_ecs.aws.ecr_repository": {"name": NAME}}])
     assert result["repository"] == {}

@@ -4,12 +4,17 @@
 
 DOCUMENTATION = r"""
 ---
-module: ecr_repository_info
-short_description: Read an Amazon ECR repository's settings, lifecycle policy, tags and image count
+module: ecr_repository
+short_description: Read an Amazon ECR repository's facts and converge its tags
 version_added: 0.1.0
 description:
-  - Read-only. Describes one ECR repository; returns an empty O(ignore:repository) when it does not exist.
-  - community.aws has no ECR info module; this one lets roles set outputs and refuse deletions under check mode.
+  - Describes one ECR repository (settings, lifecycle policy, tags, image count).
+  - Without O(tags) it is read-only and returns an empty RV(repository) when the repository does not exist.
+  - With O(tags) it sets the tags of the existing repository (TagResource / UntagResource) and fails when the
+    repository does not exist.
+  - M(community.aws.ecs_ecr) manages a repository's settings but neither its tags nor reports its lifecycle policy,
+    tags and image count under check mode; this module completes it.
+  - Supports check mode and diff mode.
 author: dagster-ecs maintainers
 options:
   name:
@@ -21,22 +26,36 @@ options:
     description:
       - AWS account that holds the repository; the caller's account when unset.
     type: str
+  tags:
+    description:
+      - Tags the repository must carry; with O(purge_tags=true) (the default), exactly these.
+      - When unset the tags are left alone.
+    type: dict
+    aliases: [resource_tags]
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
+  - amazon.aws.tags
   - amazon.aws.boto3
 """
 
 EXAMPLES = r"""
 - name: Read the Dagster image repository
-  dagster_ecs.aws.ecr_repository_info:
+  dagster_ecs.aws.ecr_repository:
     name: dagster-ecs-dev/dagster
   register: repository
+
+- name: Tag the Dagster image repository
+  dagster_ecs.aws.ecr_repository:
+    name: dagster-ecs-dev/dagster
+    tags:
+      Project: dagster-ecs
+      Environment: dev
 """
 
 RETURN = r"""
 repository:
-  description: The repository; empty when it does not exist.
+  description: The repository after the task (in check mode, as it would be); empty when it does not exist.
   returned: always
   type: dict
   contains:
@@ -48,6 +67,9 @@ repository:
       type: str
     repository_uri:
       description: URI to push and pull images.
+      type: str
+    registry_id:
+      description: AWS account that holds the repository.
       type: str
     image_tag_mutability:
       description: C(MUTABLE) or C(IMMUTABLE).
@@ -75,21 +97,33 @@ from typing import Any
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
+    AWS_ERRORS,
+    Client,
+    Description,
+    TagApi,
+    converge_tags,
+    predict_tags,
+)
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
 
-ARGUMENT_SPEC: dict[str, Any] = {"name": {"required": True}, "registry_id": {}}
+ARGUMENT_SPEC: dict[str, Any] = {
+    "name": {"required": True},
+    "registry_id": {},
+    "tags": {"type": "dict", "aliases": ["resource_tags"]},
+    "purge_tags": {"type": "bool", "default": True},
+}
+
+# ECR tags a repository by ARN with Key/Value items.
+ECR_TAGS = TagApi("resourceArn", "tags", "tagKeys")
 
 
-def main() -> None:
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    client = retrying_client(module, "ecr")
-    name = module.params["name"]
-    registry: dict[str, Any] = {"registryId": module.params["registry_id"]} if module.params["registry_id"] else {}
+def describe(module: AnsibleAWSModule, client: Client, name: str, registry: dict[str, str]) -> Description:
+    """The repository in the shape the module returns it; empty when it does not exist."""
     try:
         [found] = client.describe_repositories(aws_retry=True, repositoryNames=[name], **registry)["repositories"]
     except is_boto3_error_code("RepositoryNotFoundException"):
-        module.exit_json(changed=False, repository={})
+        return {}
     except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to describe ECR repository {name}")
     try:
@@ -106,7 +140,7 @@ def main() -> None:
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Failed to read the tags and images of ECR repository {name}")
     encryption = found.get("encryptionConfiguration") or {}
-    repository = {
+    return {
         "repository_name": found["repositoryName"],
         "repository_arn": found["repositoryArn"],
         "repository_uri": found["repositoryUri"],
@@ -121,7 +155,25 @@ def main() -> None:
         "tags": boto3_tag_list_to_ansible_dict(tags),
         "image_count": image_count,
     }
-    module.exit_json(changed=False, repository=repository)
+
+
+def main() -> None:
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    client = retrying_client(module, "ecr")
+    name, wanted, purge = module.params["name"], module.params["tags"], module.params["purge_tags"]
+    registry = {"registryId": module.params["registry_id"]} if module.params["registry_id"] else {}
+    before = describe(module, client, name, registry)
+    if not before:
+        if wanted is not None:
+            module.fail_json(msg=f"Cannot tag ECR repository {name}: it does not exist")
+        module.exit_json(changed=False, repository={})
+    current = before["tags"]
+    changed = converge_tags(module, client, ECR_TAGS, before["repository_arn"], current, wanted, purge)
+    after = {**before, "tags": predict_tags(current, wanted, purge)}
+    result: dict[str, Any] = {"changed": changed, "repository": after}
+    if module._diff:
+        result["diff"] = {"before": {"tags": current}, "after": {"tags": after["tags"]}}
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
