@@ -12,15 +12,18 @@ class Repository:
     path: Path
 
 
+def ignored_module_reason(stem: str) -> str | None:
+    """Why the loader skips a module named `stem` (private modules and pytest's files), or None if it loads it."""
+    if stem.startswith(("_", ".")):
+        return "private modules (a leading '_' or '.') are skipped"
+    if stem == "conftest" or stem.startswith("test_") or stem.endswith("_test"):
+        return "pytest's files (test_*, *_test, conftest) are skipped"
+    return None
+
+
 def is_dag_file(path: Path) -> bool:
     """DAG files are a repository's top-level modules; private modules and tests are not."""
-    name = path.name
-    return (
-        path.suffix == ".py"
-        and not name.startswith(("_", ".", "test_"))
-        and not name.endswith("_test.py")
-        and name != "conftest.py"
-    )
+    return path.suffix == ".py" and ignored_module_reason(path.stem) is None
 
 
 def dag_files(repository_dir: Path) -> list[Path]:

@@ -36,7 +36,9 @@ def validate_repository_name(name: str) -> str:
 
 def validate_dag_name(name: str) -> str:
     """Return `name` if it can name a DAG (it becomes Python function and job names), else raise."""
-    if not isinstance(name, str) or not _DAG_RE.fullmatch(name) or keyword.iskeyword(name):
+    if isinstance(name, str) and keyword.iskeyword(name):
+        raise InvalidNameError(f"DAG name {name!r} is a Python keyword: it cannot name a module or a function")
+    if not isinstance(name, str) or not _DAG_RE.fullmatch(name):
         raise InvalidNameError(
             f"DAG name {name!r} is invalid: use lowercase letters, digits and underscores, starting with a letter "
             "(it becomes the prefix of Python function, asset and job names)"

@@ -2,11 +2,11 @@
 
 import ast
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
-from dagster_ecs.discovery import discover_repositories
+from dagster_ecs.discovery import discover_repositories, ignored_module_reason
 from dagster_ecs.names import InvalidNameError, validate_dag_name, validate_repository_name
 
 TEMPLATE_NAME = "template"
@@ -37,7 +37,10 @@ def new_dag(dags_dir: Path, repository: str, dag_name: str, template: Path | Non
     _ensure_dag_name_free(dags_dir, dag_name)
     text = render_dag(_read_template(dags_dir, template), dag_name)
     target = directory / f"{dag_name}.py"
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{dag_name}.", suffix=".tmp")
+    tmp = directory / f".{dag_name}.{secrets.token_hex(8)}.tmp"
+    # os.open with 0o666 lets the umask decide, unlike mkstemp's 0o600: the compose bind mount serves the file
+    # to the image's uid 10001, which must be able to read it.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -45,7 +48,7 @@ def new_dag(dags_dir: Path, repository: str, dag_name: str, template: Path | Non
     except FileExistsError:
         raise ScaffoldError(f"{target} already exists") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
     return target
 
 
@@ -58,7 +61,8 @@ def new_repo(dags_dir: Path, repository: str, dag_name: str | None = None, templ
         raise ScaffoldError(f"{target} already exists")
     _ensure_dag_name_free(dags_dir, dag_name)
     text = render_dag(_read_template(dags_dir, template), dag_name)
-    staging = Path(tempfile.mkdtemp(dir=dags_dir, prefix=f".{repository}."))
+    staging = dags_dir / f".{repository}.{secrets.token_hex(8)}"
+    staging.mkdir()  # mode 0o777 less the umask, unlike mkdtemp's 0o700 (see new_dag)
     try:
         (staging / f"{dag_name}.py").write_text(text)
         if target.exists():
@@ -84,6 +88,9 @@ def _ensure_dag_name_free(dags_dir: Path, dag_name: str) -> None:
     validate_dag_name(dag_name)
     if dag_name == TEMPLATE_NAME:
         raise InvalidNameError(f"DAG name {dag_name!r} is the template's own name: choose another")
+    reason = ignored_module_reason(dag_name)
+    if reason is not None:
+        raise InvalidNameError(f"DAG name {dag_name!r} would never be loaded: {reason}; choose another name")
     for repository in discover_repositories(dags_dir):
         existing = repository.path / f"{dag_name}.py"
         if existing.exists():
