@@ -8,7 +8,8 @@ import yaml
 
 from dagster_ecs.discovery import discover_repositories
 from dagster_ecs.local_run import run_dev
-from dagster_ecs.names import InvalidNameError
+from dagster_ecs.names import InvalidNameError, validate_repository_name
+from dagster_ecs.publish.errors import PublishError
 from dagster_ecs.scaffold import ScaffoldError, new_dag, new_repo
 from dagster_ecs.settings import ConfigurationError
 from dagster_ecs.workspace import CODE_SERVER_PORT, grpc_workspace, local_workspace
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("repos", parents=[common], help="list the repositories under the DAG directory")
 
+    listing = commands.add_parser(
+        "releases", parents=[common], help="list a published repository's releases (DAGS_DIR/REPO) and the live one"
+    )
+    listing.add_argument("repo", help="repository published under the DAG directory, e.g. --dags-dir .dagster/efs")
+
     workspace = commands.add_parser("workspace", parents=[common], help="print the workspace.yaml for the repositories")
     workspace.add_argument(
         "--grpc-host-template",
@@ -61,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "repos":
             for repository in discover_repositories(dags_dir):
                 print(repository.name)
+        elif args.command == "releases":
+            # Here, not at the top: the release code pulls in botocore, which the other commands do not need.
+            from dagster_ecs.publish.listing import format_releases, release_rows
+
+            target = dags_dir / validate_repository_name(args.repo)
+            print(format_releases(target, release_rows(target)), end="")
         elif args.command == "workspace":
             repositories = discover_repositories(dags_dir)
             if args.grpc_host_template:
@@ -71,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             print(yaml.safe_dump(content, sort_keys=False), end="")
         elif args.command == "dev":
             run_dev(dags_dir, args.host, args.port)
-    except (InvalidNameError, ScaffoldError, ConfigurationError, FileNotFoundError, ValueError) as error:
+    except (InvalidNameError, ScaffoldError, ConfigurationError, PublishError, FileNotFoundError, ValueError) as error:
         print(f"dagster-ecs: error: {error}", file=sys.stderr)
         return 2
     return 0
