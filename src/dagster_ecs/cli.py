@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "new-repo":
             print(f"created {new_repo(dags_dir, args.name, args.dag, args.template)}")
+            print("a running `dagster-ecs dev` serves it after a restart")
         elif args.command == "new-dag":
             print(f"created {new_dag(dags_dir, args.repo, args.name, args.template)}")
         elif args.command == "repos":

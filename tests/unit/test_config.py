@@ -1,6 +1,7 @@
 """Generated dagster.yaml and workspace.yaml, validated by Dagster's own config schema."""
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,17 @@ def test_prepare_local_run_with_bad_input_writes_nothing(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="S3_BUCKET is not set"):
         prepare_local_run(REPO_ROOT / "dags", {"DAGSTER_HOME": str(home), "DAGSTER_ECS_ENVIRONMENT": "prod"})
     assert not home.exists()
+
+
+def test_dev_on_a_busy_port_fails_before_starting_anything(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    home = tmp_path / "home"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("DAGSTER_HOME", str(home))
+            argv = ["--dags-dir", str(make_dags_tree(tmp_path)), "dev", "--host", "127.0.0.1", "--port", str(port)]
+            assert main(argv) == 2
+    assert f"127.0.0.1:{port} is in use" in capsys.readouterr().err
+    assert not home.exists(), "nothing is generated for a dev that cannot start"
