@@ -80,10 +80,9 @@ missing_tags:
 
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecr import AnsibleECRError, images_tagged
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "repository_name": {"required": True},
@@ -104,7 +103,7 @@ def describe(image: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    client = retrying_client(module, "ecr")
     name = module.params["repository_name"]
     registry: dict[str, Any] = {"registryId": module.params["registry_id"]} if module.params["registry_id"] else {}
     images: dict[str, dict[str, Any]] = {}
@@ -112,18 +111,13 @@ def main() -> None:
     # One tag per call: DescribeImages fails the whole request when any of the image ids it is given is missing.
     for tag in module.params["image_tags"]:
         try:
-            found = client.describe_images(
-                aws_retry=True, repositoryName=name, imageIds=[{"imageTag": tag}], **registry
-            )["imageDetails"]
-        except is_boto3_error_code("RepositoryNotFoundException"):
+            found = images_tagged(client, name, tag, registry)
+        except AnsibleECRError as e:
+            module.fail_json_aws_error(e)
+        if found is None:
             module.exit_json(
                 changed=False, repository_exists=False, images=[], missing_tags=list(module.params["image_tags"])
             )
-        except is_boto3_error_code("ImageNotFoundException"):
-            missing.append(tag)
-            continue
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Failed to look up tag {tag} in ECR repository {name}")
         for image in found:
             images[image["imageDigest"]] = describe(image)
         if not found:

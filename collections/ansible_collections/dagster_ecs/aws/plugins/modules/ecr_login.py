@@ -60,8 +60,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecr import AnsibleECRError, authorization_data
 
 ARGUMENT_SPEC: dict[str, Any] = {"registry_id": {}, "executable": {"required": True}}
 
@@ -79,15 +79,11 @@ def decode_token(token: str) -> tuple[str, str]:
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
-    registry_id = module.params["registry_id"]
+    client = retrying_client(module, "ecr")
     try:
-        answer = client.get_authorization_token(
-            aws_retry=True, **({"registryIds": [registry_id]} if registry_id else {})
-        )
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed to get an ECR authorization token")
-    [data] = answer["authorizationData"]
+        data = authorization_data(client, module.params["registry_id"])
+    except AnsibleECRError as e:
+        module.fail_json_aws_error(e)
     try:
         username, password = decode_token(data["authorizationToken"])
     except ValueError as error:

@@ -91,14 +91,11 @@ repository:
       type: int
 """
 
-import json
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
-    AWS_ERRORS,
     Client,
     Description,
     TagApi,
@@ -106,6 +103,13 @@ from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     predict_tags,
 )
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecr import (
+    AnsibleECRError,
+    describe_repository,
+    image_count,
+    lifecycle_policy,
+    repository_tags,
+)
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "name": {"required": True},
@@ -118,27 +122,11 @@ ARGUMENT_SPEC: dict[str, Any] = {
 ECR_TAGS = TagApi("resourceArn", "tags", "tagKeys")
 
 
-def describe(module: AnsibleAWSModule, client: Client, name: str, registry: dict[str, str]) -> Description:
+def describe(client: Client, name: str, registry: dict[str, str]) -> Description:
     """The repository in the shape the module returns it; empty when it does not exist."""
-    try:
-        [found] = client.describe_repositories(aws_retry=True, repositoryNames=[name], **registry)["repositories"]
-    except is_boto3_error_code("RepositoryNotFoundException"):
+    found = describe_repository(client, name, registry)
+    if found is None:
         return {}
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe ECR repository {name}")
-    try:
-        policy = client.get_lifecycle_policy(aws_retry=True, repositoryName=name, **registry)["lifecyclePolicyText"]
-        lifecycle_policy = json.loads(policy)
-    except is_boto3_error_code("LifecyclePolicyNotFoundException"):
-        lifecycle_policy = {}
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to read the lifecycle policy of ECR repository {name}")
-    try:
-        tags = client.list_tags_for_resource(aws_retry=True, resourceArn=found["repositoryArn"])["tags"]
-        pages = client.get_paginator("list_images").paginate(repositoryName=name, **registry)
-        image_count = sum(len(page["imageIds"]) for page in pages)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to read the tags and images of ECR repository {name}")
     encryption = found.get("encryptionConfiguration") or {}
     return {
         "repository_name": found["repositoryName"],
@@ -151,9 +139,9 @@ def describe(module: AnsibleAWSModule, client: Client, name: str, registry: dict
             "encryption_type": encryption.get("encryptionType"),
             **({"kms_key": encryption["kmsKey"]} if encryption.get("kmsKey") else {}),
         },
-        "lifecycle_policy": lifecycle_policy,
-        "tags": boto3_tag_list_to_ansible_dict(tags),
-        "image_count": image_count,
+        "lifecycle_policy": lifecycle_policy(client, name, registry),
+        "tags": boto3_tag_list_to_ansible_dict(repository_tags(client, found["repositoryArn"])),
+        "image_count": image_count(client, name, registry),
     }
 
 
@@ -162,7 +150,10 @@ def main() -> None:
     client = retrying_client(module, "ecr")
     name, wanted, purge = module.params["name"], module.params["tags"], module.params["purge_tags"]
     registry = {"registryId": module.params["registry_id"]} if module.params["registry_id"] else {}
-    before = describe(module, client, name, registry)
+    try:
+        before = describe(client, name, registry)
+    except AnsibleECRError as e:
+        module.fail_json_aws_error(e)
     if not before:
         if wanted is not None:
             module.fail_json(msg=f"Cannot tag ECR repository {name}: it does not exist")
