@@ -5,29 +5,28 @@
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-
-# Re-exported: the modules import these from here.
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS as AWS_ERRORS
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client as Client
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Description as Description
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description
 
 
-def secretsmanager_client(module: AnsibleAWSModule) -> Client:
-    """The client every module uses: retried with jittered backoff when called with aws_retry=True."""
-    return retrying_client(module, "secretsmanager")
+class AnsibleSecretsManagerError(AnsibleAWSError):
+    pass
 
 
-def describe_secret(module: AnsibleAWSModule, client: Client, name: str) -> Description | None:
+class SecretsManagerErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleSecretsManagerError
+
+    @classmethod
+    def _is_missing(cls) -> Any:
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+@SecretsManagerErrorHandler.list_error_handler("describe secret {name}")
+def describe_secret(client: Client, name: str) -> Description | None:
     """DescribeSecret's answer, or None when the secret does not exist."""
-    try:
-        return client.describe_secret(aws_retry=True, SecretId=name)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe secret {name}")
+    return client.describe_secret(aws_retry=True, SecretId=name)
 
 
 def secret_metadata(secret: Description | None) -> dict[str, Any]:

@@ -65,10 +65,11 @@ secret:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.secretsmanager import (
+    AnsibleSecretsManagerError,
     describe_secret,
     secret_metadata,
-    secretsmanager_client,
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {"name": {"required": True}}
@@ -76,8 +77,12 @@ ARGUMENT_SPEC: dict[str, Any] = {"name": {"required": True}}
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    client = secretsmanager_client(module)
-    module.exit_json(changed=False, secret=secret_metadata(describe_secret(module, client, module.params["name"])))
+    client = retrying_client(module, "secretsmanager")
+    try:
+        secret = describe_secret(client, module.params["name"])
+    except AnsibleSecretsManagerError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(changed=False, secret=secret_metadata(secret))
 
 
 if __name__ == "__main__":
