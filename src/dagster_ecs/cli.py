@@ -1,4 +1,4 @@
-"""The `dagster-ecs` command: scaffold repositories and DAGs, generate workspaces, run locally."""
+"""The `dagster-ecs` command: scaffold repositories and DAGs, generate workspaces, run locally, publish releases."""
 
 import argparse
 import sys
@@ -13,6 +13,12 @@ from dagster_ecs.publish.errors import PublishError
 from dagster_ecs.scaffold import ScaffoldError, new_dag, new_repo
 from dagster_ecs.settings import ConfigurationError
 from dagster_ecs.workspace import CODE_SERVER_PORT, grpc_workspace, local_workspace
+
+PUBLISH_COMMANDS = {
+    "publish": "publish dags/REPO into a target directory as a new live release",
+    "rollback": "switch a target back to the release live before the live one",
+    "verify": "check that a release holds exactly its manifest's files",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("repos", parents=[common], help="list the repositories under the DAG directory")
 
+    # The publish commands, as `python -m dagster_ecs.publish` runs them (one JSON line each; the task
+    # definitions call that module directly, which loads less than this CLI).
+    for name, help_text in PUBLISH_COMMANDS.items():
+        forwarded = commands.add_parser(name, add_help=False, help=f"{help_text} (--help for its options)")
+        forwarded.add_argument("arguments", nargs=argparse.REMAINDER)
+
     listing = commands.add_parser(
         "releases", parents=[common], help="list a published repository's releases (DAGS_DIR/REPO) and the live one"
     )
@@ -57,7 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # Handed over whole, before argparse here sees them: its REMAINDER would not pass on a leading `--help`.
+    if argv and argv[0] in PUBLISH_COMMANDS:
+        from dagster_ecs.publish.__main__ import main as publish_main
+
+        return publish_main(argv)
     args = build_parser().parse_args(argv)
+    if args.command in PUBLISH_COMMANDS:
+        build_parser().error(f"put {args.command!r} first: dagster-ecs {args.command} ... (it takes no --dags-dir)")
     dags_dir: Path = getattr(args, "dags_dir", Path("dags"))
     try:
         if args.command == "new-repo":
