@@ -51,10 +51,9 @@ parameters:
 
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.rds import AnsibleRDSError, describe_db_parameters
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "db_parameter_group_name": {"required": True},
@@ -62,25 +61,15 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-@AWSRetry.jittered_backoff()
-def describe_parameters(client: Any, group: str) -> list[dict[str, Any]]:
-    return (
-        client.get_paginator("describe_db_parameters")
-        .paginate(DBParameterGroupName=group)
-        .build_full_result()["Parameters"]
-    )
-
-
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    client = module.client("rds")
-    group = module.params["db_parameter_group_name"]
+    client = retrying_client(module, "rds")
     try:
-        found = describe_parameters(client, group)
-    except is_boto3_error_code("DBParameterGroupNotFound"):
+        found = describe_db_parameters(client, module.params["db_parameter_group_name"])
+    except AnsibleRDSError as e:
+        module.fail_json_aws_error(e)
+    if found is None:
         module.exit_json(changed=False, exists=False, parameters={})
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe the parameters of {group}")
     names = module.params["names"]
     parameters = {
         p["ParameterName"]: p.get("ParameterValue") for p in found if names is None or p["ParameterName"] in names

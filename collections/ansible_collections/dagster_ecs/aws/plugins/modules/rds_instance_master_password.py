@@ -122,10 +122,12 @@ rotated:
 import time
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS, Client, Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.kms import key_arn
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.rds import describe_db_instance, modify_db_instance
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "db_instance_identifier": {"required": True},
@@ -166,18 +168,8 @@ class MasterPasswordTask:
         self.params = module.params
         self.identifier: str = module.params["db_instance_identifier"]
 
-    def describe(self) -> Description | None:
-        try:
-            return self.client.describe_db_instances(aws_retry=True, DBInstanceIdentifier=self.identifier)[
-                "DBInstances"
-            ][0]
-        except is_boto3_error_code("DBInstanceNotFound"):
-            return None
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe the RDS DB instance {self.identifier}")
-
     def instance(self) -> Description:
-        instance = self.describe()
+        instance = describe_db_instance(self.client, self.identifier)
         if instance is None:
             self.module.fail_json(
                 msg=f"The RDS DB instance {self.identifier!r} does not exist: create it first (e.g. with "
@@ -185,17 +177,12 @@ class MasterPasswordTask:
             )
         return instance
 
-    def key_arn(self, key_id: str) -> str:
-        kms = retrying_client(self.module, "kms")
-        try:
-            return kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]["Arn"]
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe the KMS key {key_id}")
-
     def check_key(self, current: dict[str, Any]) -> None:
         """Fail when kms_key_id names another key than the one encrypting the managed secret."""
         wanted = self.params["kms_key_id"]
-        if not wanted or wanted == current["kms_key_id"] or self.key_arn(wanted) == current["kms_key_id"]:
+        if not wanted or wanted == current["kms_key_id"]:
+            return
+        if key_arn(retrying_client(self.module, "kms"), wanted) == current["kms_key_id"]:
             return
         self.module.fail_json(
             msg=f"The master user secret of {self.identifier} ({current['secret_arn']}) is encrypted with "
@@ -204,12 +191,6 @@ class MasterPasswordTask:
             "the new kms_key_id (RDS then creates a new secret, with a new ARN).",
             master_user_secret=current,
         )
-
-    def modify(self, action: str, **request: Any) -> None:
-        try:
-            self.client.modify_db_instance(aws_retry=True, DBInstanceIdentifier=self.identifier, **request)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to {action} of the RDS DB instance {self.identifier}")
 
     def wait_until(self, what: str, ready: Any) -> Description:
         """Poll DescribeDBInstances until ready(instance) is true; the last description."""
@@ -280,9 +261,14 @@ class MasterPasswordTask:
             if self.params["wait"]:
                 self.wait_until("to be available", self.settled(True if rotate else None))
             if request:
-                self.modify("change the master user password management", **request)
+                modify_db_instance(self.client, self.identifier, "change the master user password management", request)
             if rotate:
-                self.modify("rotate the master user password", RotateMasterUserPassword=True, ApplyImmediately=True)
+                modify_db_instance(
+                    self.client,
+                    self.identifier,
+                    "rotate the master user password",
+                    {"RotateMasterUserPassword": True, "ApplyImmediately": True},
+                )
             managed = present
             if self.params["wait"]:
                 instance = self.wait_until(
@@ -307,7 +293,11 @@ def main() -> None:
     if module.params["rotate"] and module.params["state"] == "absent":
         module.fail_json(msg="rotate=true needs state=present: only a password RDS manages can be rotated by RDS")
     task = MasterPasswordTask(module, retrying_client(module, "rds"))
-    module.exit_json(**task.run())
+    try:
+        result = task.run()
+    except AnsibleAWSError as e:  # RDS's or KMS's
+        module.fail_json_aws_error(e)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
