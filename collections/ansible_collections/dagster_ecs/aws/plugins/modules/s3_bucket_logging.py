@@ -79,10 +79,14 @@ bucket_logging:
 
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.s3 import (
+    AnsibleS3Error,
+    get_bucket_logging,
+    put_bucket_logging,
+)
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "state": {"default": "present", "choices": ["present", "absent"]},
@@ -91,39 +95,38 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "target_prefix": {"default": ""},
 }
 
-# boto3 clients and their answers are untyped.
-Client = Any
-
 
 def current_logging(module: AnsibleAWSModule, client: Client, bucket: str) -> dict[str, str]:
-    try:
-        answer = client.get_bucket_logging(aws_retry=True, Bucket=bucket)
-    except is_boto3_error_code("NoSuchBucket"):
+    answer = get_bucket_logging(client, bucket)
+    if answer is None:
         module.fail_json(msg=f"The bucket {bucket} does not exist")
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to read the access logging of bucket {bucket}")
     enabled = answer.get("LoggingEnabled")
     if not enabled:
         return {}
     return {"target_bucket": enabled["TargetBucket"], "target_prefix": enabled.get("TargetPrefix", "")}
 
 
-def put_logging(module: AnsibleAWSModule, client: Client, bucket: str, wanted: dict[str, str]) -> None:
-    status: dict[str, Any] = {}
-    if wanted:
-        status["LoggingEnabled"] = {"TargetBucket": wanted["target_bucket"], "TargetPrefix": wanted["target_prefix"]}
-    try:
-        client.put_bucket_logging(aws_retry=True, Bucket=bucket, BucketLoggingStatus=status)
-    except is_boto3_error_code("InvalidTargetBucketForLogging") as e:
-        module.fail_json_aws(
-            e,
-            msg=(
-                f"S3 refused {wanted.get('target_bucket')} as the target of bucket {bucket}'s access logs: it must "
-                "exist in the same account and Region as the bucket"
-            ),
-        )
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to set the access logging of bucket {bucket}")
+def logging_status(wanted: dict[str, str]) -> dict[str, Any]:
+    """PutBucketLogging's BucketLoggingStatus: empty turns logging off."""
+    if not wanted:
+        return {}
+    return {"LoggingEnabled": {"TargetBucket": wanted["target_bucket"], "TargetPrefix": wanted["target_prefix"]}}
+
+
+def converge(module: AnsibleAWSModule, client: Client) -> dict[str, Any]:
+    bucket = module.params["name"]
+    before = current_logging(module, client, bucket)
+    after: dict[str, str] = {}
+    if module.params["state"] == "present":
+        after = {"target_bucket": module.params["target_bucket"], "target_prefix": module.params["target_prefix"]}
+    changed = before != after
+    if changed and not module.check_mode:
+        put_bucket_logging(client, bucket, logging_status(after))
+        after = current_logging(module, client, bucket)
+    result: dict[str, Any] = {"changed": changed, "bucket_logging": after}
+    if module._diff:
+        result["diff"] = {"before": before, "after": after}
+    return result
 
 
 def main() -> None:
@@ -132,19 +135,10 @@ def main() -> None:
         required_if=[("state", "present", ["target_bucket"])],
         supports_check_mode=True,
     )
-    client = retrying_client(module, "s3")
-    bucket = module.params["name"]
-    before = current_logging(module, client, bucket)
-    after: dict[str, str] = {}
-    if module.params["state"] == "present":
-        after = {"target_bucket": module.params["target_bucket"], "target_prefix": module.params["target_prefix"]}
-    changed = before != after
-    if changed and not module.check_mode:
-        put_logging(module, client, bucket, after)
-        after = current_logging(module, client, bucket)
-    result: dict[str, Any] = {"changed": changed, "bucket_logging": after}
-    if module._diff:
-        result["diff"] = {"before": before, "after": after}
+    try:
+        result = converge(module, retrying_client(module, "s3"))
+    except AnsibleS3Error as e:
+        module.fail_json_aws_error(e)
     module.exit_json(**result)
 
 
