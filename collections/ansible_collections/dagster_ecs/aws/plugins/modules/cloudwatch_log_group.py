@@ -90,11 +90,18 @@ log_group:
 
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.logs import (
+    AnsibleLogsError,
+    create_log_group,
+    delete_log_group,
+    log_group_tags,
+    log_groups_named,
+    update_log_group,
+)
 
 RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922]
 RETENTION_DAYS += [3288, 3653]
@@ -108,10 +115,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "purge_tags": {"type": "bool", "default": True},
 }
 
-# boto3 clients and their answers are untyped.
-Client = Any
-Description = dict[str, Any]
-
 
 class LogGroupTask:
     def __init__(self, module: AnsibleAWSModule, client: Client) -> None:
@@ -121,19 +124,11 @@ class LogGroupTask:
 
     def find(self) -> Description | None:
         """The log group with exactly this name (DescribeLogGroups matches by prefix), with its tags."""
-        try:
-            paginator = self.client.get_paginator("describe_log_groups")
-            pages = paginator.paginate(logGroupNamePrefix=self.name).build_full_result()
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe log group {self.name}")
-        found = [group for group in pages.get("logGroups", []) if group["logGroupName"] == self.name]
+        found = [group for group in log_groups_named(self.client, self.name) if group["logGroupName"] == self.name]
         if not found:
             return None
         group = found[0]
-        try:
-            group["tags"] = self.client.list_tags_for_resource(aws_retry=True, resourceArn=arn(group))["tags"]
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to list the tags of log group {self.name}")
+        group["tags"] = log_group_tags(self.client, self.name, arn(group))
         return group
 
     def present(self) -> dict[str, Any]:
@@ -163,60 +158,25 @@ class LogGroupTask:
         after["tags"] = tags
         changed = before != after
         if changed and not self.module.check_mode:
-            self.update(current, before, after)
+            update_log_group(self.client, self.name, arn(current), before, after)
             current = self.find()
             after = summarize(current) if current else after
         return self.result(changed, before, after, current)
 
     def create(self, wanted: dict[str, Any]) -> None:
-        request: dict[str, Any] = {"logGroupName": self.name}
+        request: dict[str, Any] = {}
         if wanted["kms_key_id"]:
             request["kmsKeyId"] = wanted["kms_key_id"]
         if wanted["tags"]:
             request["tags"] = wanted["tags"]
-        try:
-            self.client.create_log_group(aws_retry=True, **request)
-            if wanted["retention_in_days"] is not None:
-                self.client.put_retention_policy(
-                    aws_retry=True, logGroupName=self.name, retentionInDays=wanted["retention_in_days"]
-                )
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create log group {self.name}")
-
-    def update(self, current: Description, before: dict[str, Any], after: dict[str, Any]) -> None:
-        try:
-            if before["retention_in_days"] != after["retention_in_days"]:
-                if after["retention_in_days"] is None:
-                    self.client.delete_retention_policy(aws_retry=True, logGroupName=self.name)
-                else:
-                    self.client.put_retention_policy(
-                        aws_retry=True, logGroupName=self.name, retentionInDays=after["retention_in_days"]
-                    )
-            if before["kms_key_id"] != after["kms_key_id"]:
-                if after["kms_key_id"] is None:
-                    self.client.disassociate_kms_key(aws_retry=True, logGroupName=self.name)
-                else:
-                    self.client.associate_kms_key(aws_retry=True, logGroupName=self.name, kmsKeyId=after["kms_key_id"])
-            to_unset = sorted(set(before["tags"]) - set(after["tags"]))
-            to_set = {key: value for key, value in after["tags"].items() if before["tags"].get(key) != value}
-            if to_unset:
-                self.client.untag_resource(aws_retry=True, resourceArn=arn(current), tagKeys=to_unset)
-            if to_set:
-                self.client.tag_resource(aws_retry=True, resourceArn=arn(current), tags=to_set)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to update log group {self.name}")
+        create_log_group(self.client, self.name, request, wanted["retention_in_days"])
 
     def absent(self) -> dict[str, Any]:
         current = self.find()
         if current is None:
             return self.result(False, None, None, None)
         if not self.module.check_mode:
-            try:
-                self.client.delete_log_group(aws_retry=True, logGroupName=self.name)
-            except is_boto3_error_code("ResourceNotFoundException"):
-                pass  # deleted meanwhile: the goal is reached
-            except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-                self.module.fail_json_aws(e, msg=f"Failed to delete log group {self.name}")
+            delete_log_group(self.client, self.name)
         return self.result(True, summarize(current), None, None)
 
     def result(
@@ -255,7 +215,10 @@ def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     client = retrying_client(module, "logs")
     task = LogGroupTask(module, client)
-    result = task.present() if module.params["state"] == "present" else task.absent()
+    try:
+        result = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleLogsError as e:
+        module.fail_json_aws_error(e)
     module.exit_json(**result)
 
 
