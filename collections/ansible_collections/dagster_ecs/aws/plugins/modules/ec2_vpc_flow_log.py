@@ -173,22 +173,24 @@ import time
 from typing import Any
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.ec2 import add_ec2_tags, remove_ec2_tags
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error, add_ec2_tags, remove_ec2_tags
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     boto3_tag_specifications,
     compare_aws_tags,
 )
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
-    AWS_ERRORS,
     Client,
     Description,
     predict_tags,
 )
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ec2_flow_logs import (
+    create_flow_logs,
+    delete_flow_log,
+    describe_flow_logs,
+)
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "state": {"default": "present", "choices": ["present", "absent"]},
@@ -214,11 +216,6 @@ DEFAULT_LOG_FORMAT = (
 LOG_GROUP_ARN = re.compile(r"^arn:[^:]+:logs:[^:]*:[0-9]*:log-group:(?P<name>[^:]+)(:\*)?$")
 # The settings AWS fixes at creation, as option names.
 SETTINGS = ["traffic_type", "deliver_logs_permission_arn", "max_aggregation_interval", "log_format"]
-
-
-@AWSRetry.jittered_backoff()
-def _describe_flow_logs(client: Client, **params: Any) -> list[Description]:
-    return client.get_paginator("describe_flow_logs").paginate(**params).build_full_result()["FlowLogs"]
 
 
 def log_group_of(flow_log: Description) -> str | None:
@@ -271,10 +268,7 @@ class FlowLogTask:
         )
 
     def find(self) -> Description | None:
-        try:
-            flow_logs = _describe_flow_logs(self.client, Filter=[{"Name": "resource-id", "Values": [self.resource_id]}])
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe the flow logs of {self.resource_id}")
+        flow_logs = describe_flow_logs(self.client, self.resource_id)
         found = [
             flow_log
             for flow_log in flow_logs
@@ -382,10 +376,7 @@ class FlowLogTask:
             params["LogFormat"] = self.params["log_format"]
         if tags:
             params["TagSpecifications"] = boto3_tag_specifications(tags, ["vpc-flow-log"])
-        try:
-            answer = self.client.create_flow_logs(aws_retry=True, **params)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create {self.what}")
+        answer = create_flow_logs(self.client, self.what, params)
         failures = [f"{item['Error']['Code']}: {item['Error']['Message']}" for item in answer.get("Unsuccessful") or []]
         if failures or not answer.get("FlowLogIds"):
             self.module.fail_json(msg=f"Failed to create {self.what}: {'; '.join(failures) or 'no flow log id'}")
@@ -403,12 +394,9 @@ class FlowLogTask:
         }
 
     def delete(self, flow_log_id: str) -> None:
-        try:
-            answer = self.client.delete_flow_logs(aws_retry=True, FlowLogIds=[flow_log_id])
-        except is_boto3_error_code("InvalidFlowLogId.NotFound"):
+        answer = delete_flow_log(self.client, flow_log_id)
+        if answer is False:
             return  # deleted meanwhile: the goal is reached
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to delete flow log {flow_log_id}")
         # AWS answers a flow log it could not delete in Unsuccessful, not with an error.
         failures = [
             f"{item['Error']['Code']}: {item['Error']['Message']}"
@@ -426,7 +414,10 @@ def main() -> None:
         supports_check_mode=True,
     )
     task = FlowLogTask(module, retrying_client(module, "ec2"))
-    result = task.present() if module.params["state"] == "present" else task.absent()
+    try:
+        result = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleEC2Error as e:
+        module.fail_json_aws_error(e)
     module.exit_json(**result)
 
 
