@@ -4,15 +4,14 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
+from dagster_ecs.config import to_yaml
+from dagster_ecs.config.workspace import CODE_SERVER_PORT, grpc_workspace, local_workspace
 from dagster_ecs.discovery import discover_repositories
 from dagster_ecs.local_run import run_dev
 from dagster_ecs.names import InvalidNameError, validate_repository_name
 from dagster_ecs.publish.errors import PublishError
 from dagster_ecs.scaffold import ScaffoldError, new_dag, new_repo
 from dagster_ecs.settings import ConfigurationError
-from dagster_ecs.workspace import CODE_SERVER_PORT, grpc_workspace, local_workspace
 
 PUBLISH_COMMANDS = {
     "publish": "publish dags/REPO into a target directory as a new live release",
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 content = grpc_workspace(servers)
             else:
                 content = local_workspace(repositories, working_directory=dags_dir.resolve().parent)
-            print(yaml.safe_dump(content, sort_keys=False), end="")
+            print(to_yaml(content), end="")
         elif args.command == "dev":
             run_dev(dags_dir, args.host, args.port)
     except (InvalidNameError, ScaffoldError, ConfigurationError, PublishError, FileNotFoundError, ValueError) as error:

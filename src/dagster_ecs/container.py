@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
+from dagster_ecs.config.workspace import code_server_command
 from dagster_ecs.names import InvalidNameError, validate_repository_name
-from dagster_ecs.workspace import code_server_command
 
 INSTANCE_ENV = "DAGSTER_ECS_INSTANCE_YAML"
 WORKSPACE_ENV = "DAGSTER_ECS_WORKSPACE_YAML"
@@ -158,7 +158,8 @@ def _yaml_mapping(env: Mapping[str, str], name: str) -> tuple[str, dict[str, Any
 
 
 def _validate_instance(directory: Path, instance: Mapping[str, Any]) -> None:
-    from dagster_ecs.deploy_config import DeployConfigError, validate_instance_directory
+    from dagster_ecs.config import DeployConfigError
+    from dagster_ecs.config.instance import validate_instance_directory
 
     if "storage" not in instance:
         raise ContainerConfigError(

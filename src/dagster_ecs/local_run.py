@@ -5,14 +5,14 @@ import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-import yaml
-
+from dagster_ecs.config import to_yaml
+from dagster_ecs.config.instance import DEFAULT_POSTGRES_PORT, POSTGRES_PORT_ENV, local_instance_config
+from dagster_ecs.config.workspace import local_workspace
 from dagster_ecs.discovery import discover_repositories
-from dagster_ecs.instance import DEFAULT_POSTGRES_PORT, POSTGRES_PORT_ENV, local_instance_config
 from dagster_ecs.location import DAGS_DIR_ENV
 from dagster_ecs.settings import ConfigurationError, default_dagster_home, settings_from_env
-from dagster_ecs.workspace import local_workspace
 
 
 def prepare_local_run(dags_dir: Path, env: Mapping[str, str]) -> tuple[Path, dict[str, str]]:
@@ -63,7 +63,7 @@ def run_dev(dags_dir: Path, host: str, port: int) -> None:
     os.execvpe(args[0], args, env)  # noqa: S606 - hands the terminal to dagster dev, as a user would
 
 
-def _write_yaml(path: Path, content: object) -> None:
+def _write_yaml(path: Path, content: dict[str, Any]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(yaml.safe_dump(content, sort_keys=False))
+    tmp.write_text(to_yaml(content))
     os.replace(tmp, path)

@@ -25,7 +25,8 @@ from dagster._core.workspace.load_target import EmptyWorkspaceTarget, WorkspaceF
 from dagster._daemon.sensor import execute_sensor_iteration
 from dagster_graphql.test.utils import execute_dagster_graphql
 
-from dagster_ecs.deploy_config import EcsInstanceSettings, ecs_instance_config
+from dagster_ecs.config.ecs_settings import EcsInstanceSettings
+from dagster_ecs.config.instance import ecs_instance_config
 from tests.support.moto_server import MotoServer
 from tests.support.postgres import PostgresServer
 

@@ -11,9 +11,9 @@ import psycopg2
 import pytest
 import yaml
 
+from dagster_ecs.config.instance import local_instance_config
+from dagster_ecs.config.workspace import grpc_workspace
 from dagster_ecs.discovery import discover_repositories
-from dagster_ecs.instance import local_instance_config
-from dagster_ecs.workspace import grpc_workspace
 from tests.support.dagster_processes import (
     DagsterGraphQL,
     DagsterProcesses,

@@ -13,10 +13,10 @@ import psycopg2
 import pytest
 import yaml
 
-from dagster_ecs.deploy_config import to_yaml, validate_instance_directory
+from dagster_ecs.config import to_yaml
+from dagster_ecs.config.instance import compose_instance_config, validate_instance_directory
+from dagster_ecs.config.workspace import compose_service_name, compose_workspace
 from dagster_ecs.discovery import discover_repositories
-from dagster_ecs.instance import compose_instance_config
-from dagster_ecs.workspace import compose_service_name, compose_workspace
 from tests.support.compose import COMPOSE_FILE, ComposeProject, compose_project, wait_healthy
 from tests.support.dagster_processes import DagsterGraphQL
 from tests.support.podman import REPO_ROOT, BuiltImage, PodmanHost

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dagster_ecs.workspace import code_server_command, grpc_workspace
+from dagster_ecs.config.workspace import code_server_command, grpc_workspace
 from tests.support.dagster_processes import DagsterGraphQL
 from tests.support.podman import REPO_ROOT, BuiltImage, PodmanHost, ca_bundle, run_once, running_container
 from tests.support.ports import free_port, http_ok, wait_until

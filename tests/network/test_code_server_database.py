@@ -11,8 +11,8 @@ import yaml
 from dagster import DagsterInstance
 from dagster._core.scheduler.instigation import TickStatus
 
-from dagster_ecs.instance import local_instance_config
-from dagster_ecs.workspace import grpc_workspace
+from dagster_ecs.config.instance import local_instance_config
+from dagster_ecs.config.workspace import grpc_workspace
 from tests.support.dagster_processes import DagsterProcesses, base_env
 from tests.support.postgres import PostgresServer, running_postgres
 

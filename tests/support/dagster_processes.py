@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from dagster_ecs.workspace import code_server_command
+from dagster_ecs.config.workspace import code_server_command
 from tests.support.ports import free_port, http_ok
 
 TERMINAL_RUN_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})

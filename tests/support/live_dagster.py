@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from dagster_ecs.instance import local_instance_config
-from dagster_ecs.workspace import grpc_workspace
+from dagster_ecs.config.instance import local_instance_config
+from dagster_ecs.config.workspace import grpc_workspace
 from tests.support.dagster_processes import DagsterGraphQL, DagsterProcess, DagsterProcesses, base_env
 
 ASSETS_QUERY = """

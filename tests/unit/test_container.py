@@ -16,9 +16,11 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import process_workspace_config
 
+from dagster_ecs.config import to_yaml
+from dagster_ecs.config.ecs_settings import EcsInstanceSettings
+from dagster_ecs.config.instance import ecs_instance_config
+from dagster_ecs.config.workspace import code_server_command, ecs_workspace
 from dagster_ecs.container import main
-from dagster_ecs.deploy_config import EcsInstanceSettings, ecs_instance_config, ecs_workspace, to_yaml
-from dagster_ecs.workspace import code_server_command
 
 PASSWORD = "container-pw-never-on-disk-71d2"
 INSTANCE_YAML = to_yaml(

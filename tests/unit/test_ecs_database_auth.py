@@ -13,7 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dagster_ecs.deploy_config import EcsInstanceSettings, ecs_instance_config, to_yaml, validate_instance_directory
+from dagster_ecs.config import to_yaml
+from dagster_ecs.config.ecs_settings import EcsInstanceSettings
+from dagster_ecs.config.instance import ecs_instance_config, validate_instance_directory
 
 SETTINGS = EcsInstanceSettings(
     region="ap-southeast-2",

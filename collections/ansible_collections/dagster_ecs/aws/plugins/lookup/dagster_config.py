@@ -145,7 +145,10 @@ WORKSPACE_REQUIRED = ("repositories", "namespace")
 class LookupModule(LookupBase):
     def run(self, terms: list[str], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
         try:
-            from dagster_ecs import deploy_config
+            from dagster_ecs.config import DeployConfigError, to_yaml
+            from dagster_ecs.config.ecs_settings import EcsInstanceSettings
+            from dagster_ecs.config.instance import ecs_instance_config
+            from dagster_ecs.config.workspace import ecs_workspace
         except ImportError as error:
             raise AnsibleLookupError(f"dagster_ecs is not importable from Ansible's Python: {error}") from error
         self.set_options(var_options=variables, direct=kwargs)
@@ -155,20 +158,20 @@ class LookupModule(LookupBase):
                 if term == "instance":
                     self._require(term, INSTANCE_REQUIRED)
                     values = {name: _plain(self.get_option(name)) for name in INSTANCE_REQUIRED + INSTANCE_OPTIONAL}
-                    settings = deploy_config.EcsInstanceSettings(**values)
-                    config = deploy_config.ecs_instance_config(settings)
+                    settings = EcsInstanceSettings(**values)
+                    config = ecs_instance_config(settings)
                 elif term == "workspace":
                     self._require(term, WORKSPACE_REQUIRED)
-                    config = deploy_config.ecs_workspace(
+                    config = ecs_workspace(
                         _plain(self.get_option("repositories")),
                         _plain(self.get_option("namespace")),
                         _plain(self.get_option("port")),
                     )
                 else:
                     raise AnsibleLookupError(f"dagster_config: unknown term {term!r}; use 'instance' or 'workspace'")
-            except deploy_config.DeployConfigError as error:
+            except DeployConfigError as error:
                 raise AnsibleLookupError(f"dagster_config {term}: {error}") from error
-            rendered.append(deploy_config.to_yaml(config))
+            rendered.append(to_yaml(config))
         return rendered
 
     def _require(self, term: str, names: Sequence[str]) -> None:

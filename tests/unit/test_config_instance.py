@@ -1,12 +1,9 @@
-"""The ECS dagster.yaml and workspace.yaml, validated by Dagster's and dagster-aws's own config schemas."""
+"""Generated dagster.yaml (dagster_ecs.config.instance), validated by Dagster's and dagster-aws's own config schemas:
+a laptop's or a test's, and the ECS services'. docker-compose.yml's is checked by tests/image/test_compose.py."""
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -16,7 +13,6 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.storage.compute_log_manager import ComputeIOType
 from dagster._core.storage.tags import CODE_LOCATION_TAG
-from dagster._core.workspace.config_schema import process_workspace_config
 from dagster._serdes.config_class import ConfigurableClassData
 from dagster_aws.ecs import EcsRunLauncher
 from dagster_aws.ecs.container_context import EcsContainerContext
@@ -24,21 +20,55 @@ from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
 from dagster_postgres import DagsterPostgresStorage
 
 from dagster_ecs.compute_logs import CodeLocationS3ComputeLogManager, UnattributedLogsError
-from dagster_ecs.container import code_server_environment
-from dagster_ecs.deploy_config import (
-    DeployConfigError,
-    EcsInstanceSettings,
+from dagster_ecs.config import DeployConfigError, to_yaml
+from dagster_ecs.config.ecs_settings import EcsInstanceSettings
+from dagster_ecs.config.instance import (
     ecs_instance_config,
-    ecs_workspace,
-    to_yaml,
+    local_instance_config,
+    postgres_configured,
     validate_instance_directory,
 )
-from dagster_ecs.discovery import discover_repositories
+from dagster_ecs.container import code_server_environment
 from dagster_ecs.run_launcher import DagsterEcsRunLauncher
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+POSTGRES_ENV = {
+    "DAGSTER_POSTGRES_HOST": "db.internal",
+    "DAGSTER_POSTGRES_USER": "dagster",
+    "DAGSTER_POSTGRES_PASSWORD": "not-in-the-file",
+    "DAGSTER_POSTGRES_DB": "dagster",
+    "DAGSTER_POSTGRES_PORT": "5432",
+}
+
+
+def validated_instance(tmp_path: Path, config: dict) -> dict:
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
+    validated, _ = dagster_instance_config(str(tmp_path))
+    return dict(validated)
+
+
+def test_local_instance_is_valid_and_uses_embedded_storage(tmp_path: Path) -> None:
+    validated = validated_instance(tmp_path, local_instance_config({}))
+    assert "storage" not in local_instance_config({})
+    assert validated["telemetry"] == {"enabled": False}
+
+
+def test_postgres_instance_is_valid_and_holds_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in POSTGRES_ENV.items():
+        monkeypatch.setenv(name, value)
+    config = local_instance_config(POSTGRES_ENV)
+    validated = validated_instance(tmp_path, config)
+    assert validated["storage"]["postgres"]["postgres_db"]["password"] == {"env": "DAGSTER_POSTGRES_PASSWORD"}
+    assert "not-in-the-file" not in (tmp_path / "dagster.yaml").read_text()
+
+
+def test_half_configured_postgres_names_what_is_missing() -> None:
+    with pytest.raises(ValueError, match="DAGSTER_POSTGRES_PASSWORD, DAGSTER_POSTGRES_DB not set"):
+        postgres_configured({"DAGSTER_POSTGRES_HOST": "db", "DAGSTER_POSTGRES_USER": "u"})
+
+
+# --- ECS
+
 PASSWORD = "pw-that-must-never-be-written-9f3c"
-SECRET_ARN = "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:dagster-ecs-dev-db-AbCdEf"
 SETTINGS = EcsInstanceSettings(
     region="ap-southeast-2",
     cluster="dagster-ecs-dev",
@@ -58,22 +88,6 @@ VARIANTS = {
         cluster="arn:aws:ecs:ap-southeast-2:123456789012:cluster/dagster-ecs-prod",
     ),
 }
-
-
-@pytest.fixture
-def runtime_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a service's task definition provides: plain settings; no password (RDS IAM auth tokens)."""
-    for name, value in {
-        "DAGSTER_POSTGRES_HOST": "dagster-ecs-dev.abc.ap-southeast-2.rds.amazonaws.com",
-        "DAGSTER_POSTGRES_PORT": "5432",
-        "DAGSTER_POSTGRES_USER": "dagster",
-        "DAGSTER_POSTGRES_DB": "dagster",
-        "AWS_DEFAULT_REGION": "ap-southeast-2",
-        # Building boto3 clients needs credentials to exist; nothing here calls AWS.
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
 
 
 def write_instance(directory: Path, settings: EcsInstanceSettings) -> str:
@@ -267,84 +281,3 @@ def test_settings_accept_lists_and_stay_immutable() -> None:
     settings = replace(SETTINGS, subnets=["subnet-0123456789abcdef0"])
     assert settings.subnets == ("subnet-0123456789abcdef0",)
     assert hash(settings)
-
-
-def test_workspace_names_each_code_server_by_its_cloud_map_name() -> None:
-    repositories = [repository.name for repository in discover_repositories(REPO_ROOT / "dags")]
-    workspace = ecs_workspace(repositories, "dagster-ecs-dev.local")
-    result = process_workspace_config(workspace)
-    assert result.success, result.errors
-    assert workspace["load_from"] == [
-        {"grpc_server": {"host": f"{name}.dagster-ecs-dev.local", "port": 4000, "location_name": name}}
-        for name in sorted(repositories)
-    ]
-    assert ecs_workspace(["repo-2"], "ns.local", port=4100)["load_from"][0]["grpc_server"]["port"] == 4100
-
-
-@pytest.mark.parametrize(
-    ("repositories", "namespace", "port", "message"),
-    [
-        ([], "ns.local", 4000, "repositories is empty"),
-        (["Repo_2"], "ns.local", 4000, "repositories: repository name 'Repo_2' is invalid"),
-        (["main", "main"], "ns.local", 4000, "lists a repository twice"),
-        (["main"], "NS..local", 4000, "namespace='NS..local' is not a DNS name"),
-        (["main"], "ns.local", 70000, "port=70000"),
-        ("main", "ns.local", 4000, "repositories must be a list"),
-    ],
-)
-def test_bad_workspace_input_fails_with_the_input_named(
-    repositories: list, namespace: str, port: int, message: str
-) -> None:
-    with pytest.raises(DeployConfigError, match=message):
-        ecs_workspace(repositories, namespace, port)
-
-
-def ansible_lookup(expression: str) -> tuple[int, Any]:
-    """Evaluate `expression` with `ansible localhost -m debug`, as a playbook would, and return rc and msg."""
-    ansible = Path(sys.executable).parent / "ansible"
-    env = {**os.environ, "ANSIBLE_LOCALHOST_WARNING": "false", "ANSIBLE_NOCOLOR": "1"}
-    result = subprocess.run(
-        [str(ansible), "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={{{{ {expression} }}}}"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    output = result.stdout
-    assert " => " in output, (result.stdout, result.stderr)
-    return result.returncode, json.loads(output.split(" => ", 1)[1])["msg"]
-
-
-@pytest.mark.usefixtures("runtime_env")
-def test_lookup_renders_instance_and_workspace_as_a_playbook_sees_them(tmp_path: Path) -> None:
-    # One ansible process for both terms: each one imports dagster, which takes seconds.
-    instance_call = (
-        "lookup('dagster_ecs.aws.dagster_config', 'instance', region='ap-southeast-2', cluster='dagster-ecs-dev', "
-        "subnets=['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], security_groups=['sg-0a1b2c3d4e5f60718'], "
-        "bucket='dagster-ecs-dev-data', max_concurrent_runs=8, max_runs_per_repository=3"
-    )
-    rc, (instance_text, workspace_text) = ansible_lookup(
-        f"[{instance_call}), "
-        "lookup('dagster_ecs.aws.dagster_config', 'workspace', repositories=['main', 'repo-2'], "
-        "namespace='dagster-ecs-dev.local', port=4000)]"
-    )
-    assert rc == 0, instance_text
-    assert yaml.safe_load(instance_text) == ecs_instance_config(SETTINGS)
-    assert PASSWORD not in instance_text
-    (tmp_path / "dagster.yaml").write_text(instance_text)
-    validate_instance_directory(tmp_path)
-    assert yaml.safe_load(workspace_text) == ecs_workspace(["main", "repo-2"], "dagster-ecs-dev.local")
-
-
-def test_lookup_names_the_bad_option() -> None:
-    rc, message = ansible_lookup(
-        "lookup('dagster_ecs.aws.dagster_config', 'instance', region='ap-southeast-2', cluster='c', "
-        "subnets=['subnet-xyz'], security_groups=['sg-0a1b2c3d4e5f60718'], bucket='dagster-ecs-dev-data')"
-    )
-    assert rc != 0
-    assert "dagster_config instance: subnets: 'subnet-xyz' is not an id" in message
-    rc, message = ansible_lookup("lookup('dagster_ecs.aws.dagster_config', 'workspace', repositories=['main'])")
-    assert rc != 0
-    assert "dagster_config workspace: missing option(s) namespace" in message
