@@ -60,8 +60,8 @@ def _inputs(network: Any, secret_arn: str, storage_key: str, secret_key: str) ->
         "dagster_ecs_repositories": REPOSITORIES,
         "dagster_ecs_project_dir": str(REPO_ROOT),  # found from playbook_dir in site.yml
         # The network and database roles' outputs, as site.yml would have them by now.
-        "network_vpc_id": network.vpc_id,
-        "network_private_subnet_ids": network.subnet_ids,
+        "network_vpc_id_out": network.vpc_id,
+        "network_private_subnet_ids_out": network.subnet_ids,
         "network_security_group_ids": {"efs": network.security_group_ids[0]},
         "database_secret_arn": secret_arn,
         "database_resource_id": DATABASE_RESOURCE_ID,

@@ -45,7 +45,7 @@ def deploy(aws: MotoServer, work_dir: Path) -> Deployed:
         for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
     }
     attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
-    vpc_id = run.facts["network_vpc_id"]
+    vpc_id = run.facts["network_vpc_id_out"]
     flow_logs = ec2.describe_flow_logs(Filter=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
     return Deployed(
         role["Arn"].split(":")[4], role["Arn"], role["AssumeRolePolicyDocument"], policies, attached, flow_logs

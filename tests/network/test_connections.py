@@ -64,14 +64,14 @@ def deploy(scenario: str, moto_server: MotoServer, work_dir: Path) -> Deployed:
     assert run.rc == 0, run.failures
     again = run_role(work_dir / "again", "network", role_vars, aws=moto_server)
     assert again.rc == 0, again.failures
-    vpc_id = run.facts["network_vpc_id"]
+    vpc_id = run.facts["network_vpc_id_out"]
     ec2 = boto3.client("ec2", **client_options(moto_server))
     endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
     return Deployed(
         scenario,
         read_security_groups(ec2, vpc_id),
         [e for e in endpoints if e["State"] not in ("deleted", "deleting")],
-        run.facts["network_private_subnet_ids"],
+        run.facts["network_private_subnet_ids_out"],
         again.changed,
     )
 
