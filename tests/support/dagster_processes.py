@@ -1,19 +1,16 @@
-"""Real Dagster processes for end-to-end tests, and a small GraphQL client to drive them.
+"""Real Dagster processes for end-to-end tests, and a GraphQL client to drive them (dagster_ecs.webserver).
 
 Every process runs in its own session (so its own process group), logs to a file, and is stopped by killing
 the whole group: Dagster processes start children (code servers, run workers) that must not outlive a test.
 """
 
 import contextlib
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from dagster_ecs.config.workspace import code_server_command
+from dagster_ecs.webserver import Webserver, WebserverError
 from tests.support.ports import free_port, http_ok
 
 TERMINAL_RUN_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
@@ -278,6 +276,8 @@ def grpc_serving(port: int, host: str = "127.0.0.1") -> bool:
 
 # --- GraphQL -------------------------------------------------------------------------------------------------
 
+# The queries DagsterGraphQLClient has no method for (see dagster_ecs.webserver): every location's load status
+# and load error with its stack, and a run's event log.
 WORKSPACE_QUERY = """
 query Workspace {
   workspaceOrError {
@@ -298,28 +298,6 @@ query Workspace {
 }
 """
 
-LAUNCH_RUN_MUTATION = """
-mutation LaunchRun($executionParams: ExecutionParams!) {
-  launchRun(executionParams: $executionParams) {
-    __typename
-    ... on LaunchRunSuccess { run { runId status } }
-    ... on RunConfigValidationInvalid { errors { message } }
-    ... on PythonError { message stack }
-    ... on Error { message }
-  }
-}
-"""
-
-RUN_QUERY = """
-query Run($runId: ID!) {
-  runOrError(runId: $runId) {
-    __typename
-    ... on Run { runId status }
-    ... on Error { message }
-  }
-}
-"""
-
 RUN_EVENTS_QUERY = """
 query RunEvents($runId: ID!) {
   logsForRun(runId: $runId) {
@@ -330,15 +308,9 @@ query RunEvents($runId: ID!) {
 }
 """
 
-DAEMON_HEALTH_QUERY = """
-query DaemonHealth {
-  instance { daemonHealth { allDaemonStatuses { daemonType required healthy } } }
-}
-"""
-
 
 class GraphQLError(RuntimeError):
-    """The webserver answered with errors, or a typed error result."""
+    """The webserver answered with an error result."""
 
 
 @dataclass(frozen=True)
@@ -359,25 +331,21 @@ class LocationEntry:
 
 @dataclass
 class DagsterGraphQL:
-    """Just enough of the webserver's GraphQL API to load locations and run jobs."""
+    """Load locations and run jobs through the webserver: DagsterGraphQLClient where it has the call, else a query.
+
+    A failed request raises dagster_ecs.webserver.WebserverError, chained to the client's error.
+    """
 
     url: str
     diagnostics: Callable[[], str] = lambda: ""
+    webserver: Webserver = field(init=False)
 
-    def execute(self, query: str, variables: Mapping[str, Any] | None = None, timeout: float = 30) -> dict[str, Any]:
-        body = json.dumps({"query": query, "variables": dict(variables or {})}).encode()
-        request = urllib.request.Request(
-            f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                payload = json.load(response)
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")[:2000]
-            raise GraphQLError(f"HTTP {error.code} from {self.url}/graphql: {detail}") from None
-        if payload.get("errors"):
-            raise GraphQLError(f"GraphQL errors: {json.dumps(payload['errors'], indent=2)[:4000]}")
-        return payload["data"]
+    def __post_init__(self) -> None:
+        self.webserver = Webserver(self.url)
+
+    def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a query the client has no method for."""
+        return self.webserver.query(query, variables)
 
     def location_entries(self) -> dict[str, LocationEntry]:
         result = self.execute(WORKSPACE_QUERY)["workspaceOrError"]
@@ -406,7 +374,7 @@ class DagsterGraphQL:
         while time.monotonic() < deadline:
             try:
                 entries = self.location_entries()
-            except (GraphQLError, urllib.error.URLError, ConnectionError, TimeoutError):
+            except (GraphQLError, WebserverError):
                 entries = {}
             settled = [n for n in names if n in entries and entries[n].load_status == "LOADED"]
             if len(settled) == len(names):
@@ -421,21 +389,15 @@ class DagsterGraphQL:
         self, location: str, job: str, run_config: Mapping[str, Any] | None = None, repository: str = "__repository__"
     ) -> tuple[str, str]:
         """Launch `job`; returns (run id, status right after launch)."""
-        params = {
-            "selector": {"repositoryLocationName": location, "repositoryName": repository, "jobName": job},
-            "runConfigData": dict(run_config or {}),
-        }
-        result = self.execute(LAUNCH_RUN_MUTATION, {"executionParams": params})["launchRun"]
-        if result["__typename"] != "LaunchRunSuccess":
-            raise GraphQLError(f"launching {location}/{job} failed: {json.dumps(result, indent=2)[:4000]}")
-        run = result["run"]
-        return run["runId"], run["status"]
+        run_id = self.webserver.call(
+            lambda client: client.submit_job_execution(
+                job, repository_location_name=location, repository_name=repository, run_config=dict(run_config or {})
+            )
+        )
+        return run_id, self.run_status(run_id)
 
     def run_status(self, run_id: str) -> str:
-        result = self.execute(RUN_QUERY, {"runId": run_id})["runOrError"]
-        if result["__typename"] != "Run":
-            raise GraphQLError(f"run {run_id}: {result.get('message')}")
-        return result["status"]
+        return self.webserver.call(lambda client: client.get_run_status(run_id)).value
 
     def wait_run_finished(self, run_id: str, timeout: float) -> tuple[str, list[str]]:
         """Poll until the run is terminal; returns (final status, every status seen in order)."""
@@ -463,9 +425,5 @@ class DagsterGraphQL:
     def run_messages(self, run_id: str) -> str:
         try:
             return "\n".join(f"{kind}: {message}" for kind, message in self.run_events(run_id))
-        except (GraphQLError, urllib.error.URLError) as error:
+        except (GraphQLError, WebserverError) as error:
             return f"(run events unavailable: {error})"
-
-    def daemon_statuses(self) -> dict[str, bool]:
-        statuses = self.execute(DAEMON_HEALTH_QUERY)["instance"]["daemonHealth"]["allDaemonStatuses"]
-        return {status["daemonType"]: bool(status["healthy"]) for status in statuses}

@@ -13,23 +13,8 @@ import yaml
 
 from dagster_ecs.config.instance import local_instance_config
 from dagster_ecs.config.workspace import grpc_workspace
+from dagster_ecs.publish.reload import served
 from tests.support.dagster_processes import DagsterGraphQL, DagsterProcess, DagsterProcesses, base_env
-
-ASSETS_QUERY = """
-query Assets($location: String!) {
-  workspaceLocationEntryOrError(name: $location) {
-    __typename
-    ... on WorkspaceLocationEntry {
-      loadStatus
-      locationOrLoadError {
-        __typename
-        ... on RepositoryLocation { repositories { assetNodes { assetKey { path } } } }
-        ... on PythonError { message }
-      }
-    }
-  }
-}
-"""
 
 
 @dataclass
@@ -40,11 +25,10 @@ class LiveDagster:
     graphql: DagsterGraphQL
 
     def asset_keys(self, location: str) -> set[str]:
-        """The asset keys the webserver lists for `location` right now ("a/b" strings)."""
-        entry = self.graphql.execute(ASSETS_QUERY, {"location": location})["workspaceLocationEntryOrError"]
-        loaded = entry["locationOrLoadError"]
-        assert loaded["__typename"] == "RepositoryLocation", f"{location} is not loaded: {loaded}"
-        return {"/".join(node["assetKey"]["path"]) for repo in loaded["repositories"] for node in repo["assetNodes"]}
+        """The asset keys the webserver lists for `location` now ("a/b" strings), read as the reload reads them."""
+        now = served(self.webserver.url, location)
+        assert now is not None, f"{location} is still loading"
+        return set(now.definitions.asset_keys)
 
 
 @contextmanager

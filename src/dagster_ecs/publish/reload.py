@@ -1,42 +1,33 @@
 """Going live: ask the webserver to reload a code location, then confirm what it serves (GraphQL over HTTP).
 
 reloadRepositoryLocation makes the webserver tell the location's code server to reload; `dagster code-server
-start` then starts a fresh loader process, which resolves `current` anew. No container restarts.
+start` then starts a fresh loader process, which resolves `current` anew. No container restarts. The reload goes
+through DagsterGraphQLClient.reload_repository_location; what the location serves afterwards is read with a query
+of our own (dagster_ecs.webserver says why).
 """
 
 import json
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from dagster_graphql import ReloadRepositoryLocationStatus
+
+from dagster_ecs.location import RELEASE_RESOURCE
 from dagster_ecs.publish.errors import ReloadError
 from dagster_ecs.publish.preflight import LoadedDefinitions
+from dagster_ecs.webserver import ERROR_LIMIT, Webserver, WebserverError
 
 __all__ = ["LoadedDefinitions", "ReloadError", "Served", "reload_location", "served", "served_definitions"]
 
 POLL_INTERVAL = 0.25
 RELOAD_INTERVAL = 2.0  # between reloads while the location still serves another release
-RELEASE_RESOURCE = "dagster_ecs_release"  # dagster_ecs.location.RELEASE_RESOURCE (not imported: it loads dagster)
-# One GraphQL request's own limit (a reload mutation waits for the code server to answer).
-REQUEST_TIMEOUT = 30.0
-ERROR_LIMIT = 4000
 
-RELOAD_MUTATION = """
-mutation Reload($location: String!) {
-  reloadRepositoryLocation(repositoryLocationName: $location) {
-    __typename
-    ... on WorkspaceLocationEntry { name loadStatus }
-    ... on ReloadNotSupported { message }
-    ... on RepositoryLocationNotFound { message }
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
-
+# DagsterGraphQLClient has no query for this: the location's load status, its load error with the whole chain
+# (the client's reload result carries only the top message, which names no DAG file), and the asset keys, jobs
+# and resource values it serves (the release id is a resource value, see dagster_ecs.location.ServedRelease).
 LOCATION_QUERY = """
 query Location($location: String!) {
   workspaceLocationEntryOrError(name: $location) {
@@ -84,17 +75,18 @@ def reload_location(
     `headers` are added to every request (e.g. an Authorization header in front of an authenticating proxy).
     """
     deadline = time.monotonic() + timeout
-    client = _GraphQL(webserver_url, dict(headers or {}))
-    _reload(client, location, deadline)
+    with _reload_errors():
+        webserver = Webserver(webserver_url, headers)
+    _reload(webserver, location, deadline)
     last_reload = time.monotonic()
     now: Served | None = None
     while True:
-        now = served(webserver_url, location, headers=headers, deadline=deadline)
+        now = _served(webserver, location, deadline)
         if now is not None and release is not None and now.release != release:
             if time.monotonic() >= deadline:
                 break
             if time.monotonic() - last_reload >= RELOAD_INTERVAL:
-                _reload(client, location, deadline)
+                _reload(webserver, location, deadline)
                 last_reload = time.monotonic()
             time.sleep(POLL_INTERVAL)
             continue
@@ -119,12 +111,19 @@ def reload_location(
     )
 
 
-def _reload(client: "_GraphQL", location: str, deadline: float) -> None:
-    result = client.execute(RELOAD_MUTATION, {"location": location}, deadline)["reloadRepositoryLocation"]
-    if result["__typename"] != "WorkspaceLocationEntry":
+def _reload(webserver: Webserver, location: str, deadline: float) -> None:
+    try:
+        with _reload_errors():
+            result = webserver.call(lambda client: client.reload_repository_location(location), deadline)
+    except KeyError as error:
+        # The client's mutation asks no message of these two results and then fails reading one.
         raise ReloadError(
-            f"reloading code location {location!r} failed: {result['__typename']}: {result.get('message')}"
-        )
+            f"reloading code location {location!r} failed: the webserver answered UnauthorizedError or PythonError "
+            "(a webserver started with --read-only refuses reloads; otherwise see the webserver's log)"
+        ) from error
+    # A PythonError is the location's own load error: `_served` reports it with its whole chain.
+    if result.status == ReloadRepositoryLocationStatus.FAILURE and result.failure_type != "PythonError":
+        raise ReloadError(f"reloading code location {location!r} failed: {result.failure_type}: {result.message}")
 
 
 def served_definitions(
@@ -147,8 +146,15 @@ def served(
     deadline: float | None = None,
 ) -> Served | None:
     """What `location` serves now and from which release; None while it is loading."""
-    client = _GraphQL(webserver_url, dict(headers or {}))
-    entry = client.execute(LOCATION_QUERY, {"location": location}, deadline)["workspaceLocationEntryOrError"]
+    with _reload_errors():
+        webserver = Webserver(webserver_url, headers)
+    return _served(webserver, location, deadline)
+
+
+def _served(webserver: Webserver, location: str, deadline: float | None) -> Served | None:
+    with _reload_errors():
+        data = webserver.query(LOCATION_QUERY, {"location": location}, deadline)
+    entry = data["workspaceLocationEntryOrError"]
     if entry is None:
         raise ReloadError(f"the webserver's workspace has no code location {location!r}")
     if entry["__typename"] != "WorkspaceLocationEntry":
@@ -200,33 +206,10 @@ def _difference(expected: LoadedDefinitions | None, served: LoadedDefinitions) -
     return "; ".join(parts)
 
 
-class _GraphQL:
-    def __init__(self, url: str, headers: dict[str, str]) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise ReloadError(f"webserver URL {url!r} is not an http(s) URL")
-        self.endpoint = f"{url.rstrip('/')}/graphql"
-        self.headers = {"Content-Type": "application/json", **headers}
-
-    def execute(self, query: str, variables: Mapping[str, Any], deadline: float | None) -> dict[str, Any]:
-        """POST the query; connection errors are retried until `deadline` (the webserver may be restarting).
-
-        Each request may take REQUEST_TIMEOUT whatever is left of the deadline: a reload mutation started just
-        before it would otherwise time out, and the caller could no longer say what the location serves.
-        """
-        body = json.dumps({"query": query, "variables": dict(variables)}).encode()
-        while True:
-            request = urllib.request.Request(self.endpoint, data=body, headers=self.headers, method="POST")  # noqa: S310
-            try:
-                with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310 - http(s) checked in __init__
-                    payload = json.load(response)
-                break
-            except urllib.error.HTTPError as error:
-                detail = error.read().decode(errors="replace")[:ERROR_LIMIT]
-                raise ReloadError(f"HTTP {error.code} from {self.endpoint}: {detail}") from None
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-                if deadline is None or time.monotonic() >= deadline:
-                    raise ReloadError(f"{self.endpoint} did not answer: {error}") from None
-                time.sleep(POLL_INTERVAL)
-        if payload.get("errors"):
-            raise ReloadError(f"GraphQL errors from {self.endpoint}: {json.dumps(payload['errors'])[:ERROR_LIMIT]}")
-        return payload["data"]
+@contextmanager
+def _reload_errors() -> Generator[None]:
+    """A failed request as a ReloadError (a PublishError, what the publish commands and dag_reload catch)."""
+    try:
+        yield
+    except WebserverError as error:
+        raise ReloadError(str(error)) from error
