@@ -53,6 +53,11 @@ def platform_resources(repository: str, settings: PlatformSettings) -> Mapping[s
             # With the trailing "/": the constructor's ListObjects uses s3_prefix as Prefix, and the repository
             # role allows s3:ListBucket only for `repos/<repo>/*`. Keys stay `repos/<repo>/<asset key>`: the
             # prefix becomes a UPath, which drops the slash (dagster_aws 0.29.27 s3/io_manager.py).
+            # An asset keyed `repos/<dag>/<asset>` (the template's keys) is thus stored at
+            # `repos/<repo>/repos/<dag>/<asset>`, on purpose: the `repos/<repo>/` prefix is the repository role's
+            # only one; asset keys are global and already name existing users' materializations and objects, so
+            # changing them would orphan that data; and dropping a leading `repos` here would store the assets
+            # `repos/x/a` and `x/a` at one key.
             s3_prefix=prefix,
         ),
     }
