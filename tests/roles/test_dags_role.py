@@ -10,9 +10,9 @@ import boto3
 import pytest
 import yaml
 
+from dagster_ecs.config.workspace import grpc_workspace
 from dagster_ecs.publish.manifest import build_manifest
 from dagster_ecs.publish.release import live_manifest
-from dagster_ecs.workspace import grpc_workspace
 from tests.roles.runner import rejection, run_role
 from tests.support.dagster_processes import DagsterGraphQL, DagsterProcesses, base_env
 from tests.support.fargate_agent import fargate_agent
