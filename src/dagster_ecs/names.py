@@ -2,6 +2,11 @@
 
 A repository name reaches S3 (`repos/<repo>/`), Cloud Map and ECS (DNS labels), and IAM role names
 (64 characters with the project's prefix), so it is held to the strictest of those rules.
+
+The stack's name prefix starts the name of every AWS resource the roles create (S3 buckets, the RDS instance
+identifier, load balancer, IAM role, ECS and log group names), so it too is held to the strictest of them. The
+roles check both through the collection's Jinja tests `dagster_ecs.aws.repository_name` and
+`dagster_ecs.aws.name_prefix`, which call this module.
 """
 
 import keyword
@@ -10,10 +15,11 @@ import re
 REPOSITORY_NAME_MAX = 32
 _REPOSITORY_RE = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?")
 _DAG_RE = re.compile(r"[a-z][a-z0-9_]*")
+_NAME_PREFIX_RE = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]")
 
 
 class InvalidNameError(ValueError):
-    """A repository or DAG name that the platform cannot use."""
+    """A repository name, DAG name or name prefix that the platform cannot use."""
 
 
 def validate_repository_name(name: str) -> str:
@@ -32,6 +38,32 @@ def validate_repository_name(name: str) -> str:
     if "--" in name:
         raise InvalidNameError(f"repository name {name!r} is invalid: consecutive hyphens are not allowed")
     return name
+
+
+def validate_name_prefix(prefix: str, max_length: int | None = None) -> str:
+    """Return `prefix` if it can start the stack's resource names, else raise InvalidNameError saying why.
+
+    How long a prefix may be depends on what follows it (a role appends its own suffixes before a name limit),
+    so the caller gives `max_length`; without it only the characters are checked.
+    """
+    if not isinstance(prefix, str):
+        raise InvalidNameError(f"name prefix {prefix!r} is not a string")
+    if not prefix:
+        raise InvalidNameError(
+            "name prefix is empty: use lowercase letters, digits and hyphens, e.g. 'dagster-ecs-dev'"
+        )
+    if not _NAME_PREFIX_RE.fullmatch(prefix):
+        raise InvalidNameError(
+            f"name prefix {prefix!r} is invalid: use at least two lowercase letters, digits and hyphens, starting "
+            "with a letter and ending with a letter or digit (it starts S3 bucket, RDS, IAM and load balancer names)"
+        )
+    if "--" in prefix:
+        raise InvalidNameError(
+            f"name prefix {prefix!r} is invalid: consecutive hyphens are not allowed (RDS identifiers refuse them)"
+        )
+    if max_length is not None and len(prefix) > max_length:
+        raise InvalidNameError(f"name prefix {prefix!r} is {len(prefix)} characters long; the limit is {max_length}")
+    return prefix
 
 
 def validate_dag_name(name: str) -> str:
