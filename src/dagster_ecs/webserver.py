@@ -3,8 +3,8 @@
 DagsterGraphQLClient (dagster-graphql 1.13) reloads a code location, launches a job and reads a run's status:
 use `Webserver.call` with it for those. It has no query for what a code location serves (its asset keys, jobs and
 resources, which is how a reload confirms the published release is live), nor for the workspace's load errors
-with their chain, a run's event log or the daemons' health: those go through `Webserver.query`, on the same HTTP
-transport (one URL, one set of headers, one request timeout).
+with their chain or a run's event log: those go through `Webserver.query`, on the same HTTP transport (one URL,
+one set of headers, one request timeout).
 
 The client retries nothing, and wraps every failure in DagsterGraphQLClientError with a message that holds the
 whole query text. `call` and `query` retry a request that got no answer until the caller's deadline (a webserver
