@@ -51,6 +51,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("network", {"network_state": "gone"}, "network_state"),
     ("network", {"network_name_prefix": "Dagster_ECS"}, "network_name_prefix"),
     ("network", {"network_name_prefix": "dagster-ecs-much-too-long-prefix"}, "network_name_prefix"),
+    # The stack's name prefix rule (dagster_ecs.names), which this role's own regex once relaxed.
+    ("network", {"network_name_prefix": "dagster--ecs"}, "network_name_prefix"),
     ("network", {"network_vpc_cidr": "10.40.0.0/33"}, "network_vpc_cidr"),
     ("network", {"network_vpc_cidr": "10.400.0.0/16"}, "network_vpc_cidr"),
     ("network", {"network_vpc_cidr": "10.40.0.0"}, "network_vpc_cidr"),
@@ -86,6 +88,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("loadbalancer", {"loadbalancer_state": "gone"}, "loadbalancer_state"),
     ("loadbalancer", {"loadbalancer_name_prefix": "internal-dagster"}, "loadbalancer_name_prefix"),
     ("loadbalancer", {"loadbalancer_name_prefix": "dagster-ecs-much-too-long-prefix"}, "loadbalancer_name_prefix"),
+    ("loadbalancer", {"loadbalancer_name_prefix": "dagster--ecs"}, "loadbalancer_name_prefix"),
     ("loadbalancer", {"loadbalancer_enabled": "sometimes"}, "loadbalancer_enabled"),
     ("loadbalancer", {"loadbalancer_vpc_id": "my-vpc"}, "loadbalancer_vpc_id"),
     ("loadbalancer", {"loadbalancer_subnet_ids": SUBNETS[:1]}, "loadbalancer_subnet_ids"),

@@ -50,6 +50,8 @@ def site(aws: MotoServer, tmp_path: Path, *arguments: str) -> SiteRun:
         ),
         # A rule of a role's tasks/validate.yml, not of its argument spec.
         ("network_vpc_cidr=10.0.0.0/8", "network_vpc_cidr"),
+        # The stack's name prefix rule (the collection's Jinja test over dagster_ecs.names), at the first role.
+        ("dagster_ecs_project=dagster--ecs", "network_name_prefix 'dagster--ecs-local' must be"),
     ],
 )
 def test_bad_input_fails_before_any_aws_call(aws: MotoServer, tmp_path: Path, extra_var: str, message: str) -> None:
