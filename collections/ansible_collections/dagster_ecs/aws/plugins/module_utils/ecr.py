@@ -8,7 +8,7 @@ from typing import Any
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description, TagApi
 
 
 class AnsibleECRError(AnsibleAWSError):
@@ -21,6 +21,10 @@ class ECRErrorHandler(AWSErrorHandler):
     @classmethod
     def _is_missing(cls) -> Any:
         return is_boto3_error_code("RepositoryNotFoundException")
+
+
+# ECR tags a repository by ARN with Key/Value items.
+ECR_TAGS = TagApi("resourceArn", ECRErrorHandler, "tags", "tagKeys")
 
 
 @ECRErrorHandler.list_error_handler("describe ECR repository {name}")

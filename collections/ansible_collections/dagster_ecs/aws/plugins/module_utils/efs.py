@@ -1,10 +1,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Amazon EFS helpers shared by the dagster_ecs.aws EFS modules.
+"""The Amazon EFS calls of the dagster_ecs.aws EFS modules, failing with AnsibleEFSError (as amazon.aws's ec2.py).
 
 Reads go through ListTagsForResource and the Describe* calls; nothing here uses the deprecated DescribeTags /
-CreateTags / DeleteTags. Every function that talks to AWS takes the AnsibleAWSModule and fails it with the AWS
-error on an unexpected answer.
+CreateTags / DeleteTags.
 """
 
 import json
@@ -12,28 +11,40 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
+    Client,
+    Description,
+    TagApi,
+    Tags,
+    snake_description,
+)
 
-# Re-exported: the modules import these from here.
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import AWS_ERRORS as AWS_ERRORS
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client as Client
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Description as Description
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import TagApi, converge_tags
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Tags as Tags
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import predict_tags as predict_tags
+
+class AnsibleEFSError(AnsibleAWSError):
+    pass
+
+
+class EFSErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleEFSError
+
+    @classmethod
+    def _is_missing(cls) -> Any:
+        return is_boto3_error_code(["FileSystemNotFound", "AccessPointNotFound", "MountTargetNotFound"])
+
 
 # EFS tags file systems and access points by id.
-EFS_TAGS = TagApi("ResourceId")
+EFS_TAGS = TagApi("ResourceId", EFSErrorHandler)
 
 # Seconds between two polls while waiting for a life-cycle state.
 POLL_INTERVAL = 5
 
-# Module option name -> key of one LifecyclePolicy object (AWS wants one transition per object).
+# Module option name -> key of one LifecyclePolicy object (AWS wants one transition per object; IA, not Ia).
 LIFECYCLE_KEYS = {
     "transition_to_ia": "TransitionToIA",
     "transition_to_archive": "TransitionToArchive",
@@ -41,12 +52,7 @@ LIFECYCLE_KEYS = {
 }
 
 
-def efs_client(module: AnsibleAWSModule) -> Client:
-    """The EFS client every module uses: retried with jittered backoff when called with aws_retry=True."""
-    return retrying_client(module, "efs")
-
-
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff()  # a paginator's calls take no aws_retry: retry the whole listing
 def _paginate(client: Client, operation: str, result_key: str, **params: Any) -> list[Description]:
     return client.get_paginator(operation).paginate(**params).build_full_result()[result_key]
 
@@ -54,8 +60,9 @@ def _paginate(client: Client, operation: str, result_key: str, **params: Any) ->
 # ---------------------------------------------------------------------------------------------------- reads
 
 
+@EFSErrorHandler.list_error_handler("describe EFS file systems", [])
 def describe_file_systems(
-    module: AnsibleAWSModule, client: Client, file_system_id: str | None = None, creation_token: str | None = None
+    client: Client, file_system_id: str | None = None, creation_token: str | None = None
 ) -> list[Description]:
     """File system descriptions (raw boto3), optionally by id or creation token; [] when the id is unknown."""
     params = {}
@@ -63,68 +70,57 @@ def describe_file_systems(
         params["FileSystemId"] = file_system_id
     if creation_token:
         params["CreationToken"] = creation_token
-    try:
-        return _paginate(client, "describe_file_systems", "FileSystems", **params)
-    except is_boto3_error_code("FileSystemNotFound"):
-        return []
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg="Failed to describe EFS file systems")
+    return _paginate(client, "describe_file_systems", "FileSystems", **params)
 
 
-def find_file_system(module: AnsibleAWSModule, client: Client, name: str, creation_token: str) -> Description | None:
+def find_file_system(client: Client, name: str, creation_token: str) -> Description | None:
     """The one file system with this creation token, else the one whose Name tag is `name`; None if neither.
 
-    Fails when several file systems carry the Name tag and none has the creation token: the module cannot tell
-    which one it manages.
+    Raises AnsibleEFSError when several file systems carry the Name tag and none has the creation token: the module
+    cannot tell which one it manages.
     """
-    by_token = describe_file_systems(module, client, creation_token=creation_token)
+    by_token = describe_file_systems(client, creation_token=creation_token)
     if by_token:
         return by_token[0]
-    by_name = [fs for fs in describe_file_systems(module, client) if _name_tag(fs.get("Tags")) == name]
+    by_name = [fs for fs in describe_file_systems(client) if _name_tag(fs.get("Tags")) == name]
     if len(by_name) > 1:
         ids = ", ".join(fs["FileSystemId"] for fs in by_name)
-        module.fail_json(
-            msg=f"Several EFS file systems are named {name!r} ({ids}) and none has creation token "
+        raise AnsibleEFSError(
+            message=f"Several EFS file systems are named {name!r} ({ids}) and none has creation token "
             f"{creation_token!r}; set creation_token to the one to manage, or delete the others."
         )
     return by_name[0] if by_name else None
 
 
-def list_tags(module: AnsibleAWSModule, client: Client, resource_id: str) -> Tags:
+@EFSErrorHandler.common_error_handler("list the tags of {resource_id}")
+def list_tags(client: Client, resource_id: str) -> Tags:
     """Tags of a file system or access point as a dict, through ListTagsForResource."""
     tags = []
     params = {"ResourceId": resource_id}
-    try:
-        while True:
-            page = client.list_tags_for_resource(aws_retry=True, **params)
-            tags.extend(page.get("Tags", []))
-            if not page.get("NextToken"):
-                break
-            params["NextToken"] = page["NextToken"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to list tags of {resource_id}")
+    while True:
+        page = client.list_tags_for_resource(aws_retry=True, **params)
+        tags.extend(page.get("Tags", []))
+        if not page.get("NextToken"):
+            break
+        params["NextToken"] = page["NextToken"]
     return boto3_tag_list_to_ansible_dict(tags)
 
 
-def describe_mount_targets(module: AnsibleAWSModule, client: Client, file_system_id: str) -> list[Description]:
+@EFSErrorHandler.common_error_handler("describe the mount targets of {file_system_id}")
+def describe_mount_targets(client: Client, file_system_id: str) -> list[Description]:
     """Mount targets of a file system, each with its SecurityGroups (DescribeMountTargets omits them)."""
-    try:
-        mount_targets = _paginate(client, "describe_mount_targets", "MountTargets", FileSystemId=file_system_id)
-        for mount_target in mount_targets:
-            mount_target["SecurityGroups"] = client.describe_mount_target_security_groups(
-                aws_retry=True, MountTargetId=mount_target["MountTargetId"]
-            )["SecurityGroups"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the mount targets of {file_system_id}")
+    mount_targets = _paginate(client, "describe_mount_targets", "MountTargets", FileSystemId=file_system_id)
+    for mount_target in mount_targets:
+        mount_target["SecurityGroups"] = client.describe_mount_target_security_groups(
+            aws_retry=True, MountTargetId=mount_target["MountTargetId"]
+        )["SecurityGroups"]
     return mount_targets
 
 
-def describe_lifecycle(module: AnsibleAWSModule, client: Client, file_system_id: str) -> dict[str, str]:
+@EFSErrorHandler.common_error_handler("describe the lifecycle configuration of {file_system_id}")
+def describe_lifecycle(client: Client, file_system_id: str) -> dict[str, str]:
     """Lifecycle configuration as {option name: value}, e.g. {'transition_to_ia': 'AFTER_30_DAYS'}."""
-    try:
-        policies = client.describe_lifecycle_configuration(aws_retry=True, FileSystemId=file_system_id)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the lifecycle configuration of {file_system_id}")
+    policies = client.describe_lifecycle_configuration(aws_retry=True, FileSystemId=file_system_id)
     lifecycle = {}
     for policy in policies.get("LifecyclePolicies", []):
         for option, key in LIFECYCLE_KEYS.items():
@@ -133,59 +129,52 @@ def describe_lifecycle(module: AnsibleAWSModule, client: Client, file_system_id:
     return lifecycle
 
 
-def describe_backup_status(module: AnsibleAWSModule, client: Client, file_system_id: str) -> str:
+@EFSErrorHandler.common_error_handler("describe the backup policy of {file_system_id}")
+def describe_backup_status(client: Client, file_system_id: str) -> str:
     """Backup policy status (ENABLED, ENABLING, DISABLED, DISABLING); DISABLED when there is none."""
     try:
         return client.describe_backup_policy(aws_retry=True, FileSystemId=file_system_id)["BackupPolicy"]["Status"]
     except is_boto3_error_code("PolicyNotFound"):
         return "DISABLED"  # AWS's answer for a One Zone file system without automatic backups
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe the backup policy of {file_system_id}")
 
 
-def describe_policy(module: AnsibleAWSModule, client: Client, file_system_id: str) -> dict[str, Any] | None:
+@EFSErrorHandler.common_error_handler("describe the file system policy of {file_system_id}")
+def describe_policy(client: Client, file_system_id: str) -> dict[str, Any] | None:
     """The file system policy as a dict, or None when the default policy is in effect."""
     try:
         policy = client.describe_file_system_policy(aws_retry=True, FileSystemId=file_system_id)["Policy"]
     except is_boto3_error_code("PolicyNotFound"):
         return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe the file system policy of {file_system_id}")
     return json.loads(policy)
 
 
+@EFSErrorHandler.list_error_handler("describe EFS access points", [])
 def describe_access_points(
-    module: AnsibleAWSModule, client: Client, file_system_id: str | None = None, access_point_id: str | None = None
+    client: Client, file_system_id: str | None = None, access_point_id: str | None = None
 ) -> list[Description]:
-    """Access point descriptions (raw boto3) of one file system, or the one with `access_point_id`."""
+    """Access point descriptions (raw boto3) of one file system, or the one with `access_point_id`; [] when the
+    file system or the access point does not exist."""
     params = {"FileSystemId": file_system_id} if file_system_id else {"AccessPointId": access_point_id}
-    try:
-        return _paginate(client, "describe_access_points", "AccessPoints", **params)
-    except is_boto3_error_code(["AccessPointNotFound", "FileSystemNotFound"]):
-        return []
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg="Failed to describe EFS access points")
+    return _paginate(client, "describe_access_points", "AccessPoints", **params)
 
 
-def read_file_system(
-    module: AnsibleAWSModule, client: Client, file_system: Description, include_access_points: bool = False
-) -> Description:
+def read_file_system(client: Client, file_system: Description, include_access_points: bool = False) -> Description:
     """Everything the modules report about a file system, still in boto3's CamelCase (see file_system_to_ansible)."""
     file_system_id = file_system["FileSystemId"]
     details = dict(file_system)
-    details["Tags"] = list_tags(module, client, file_system_id)
-    details["MountTargets"] = describe_mount_targets(module, client, file_system_id)
-    details["Lifecycle"] = describe_lifecycle(module, client, file_system_id)
-    details["BackupPolicy"] = {"Status": describe_backup_status(module, client, file_system_id)}
-    details["Policy"] = describe_policy(module, client, file_system_id)
+    details["Tags"] = list_tags(client, file_system_id)
+    details["MountTargets"] = describe_mount_targets(client, file_system_id)
+    details["Lifecycle"] = describe_lifecycle(client, file_system_id)
+    details["BackupPolicy"] = {"Status": describe_backup_status(client, file_system_id)}
+    details["Policy"] = describe_policy(client, file_system_id)
     if include_access_points:
-        details["AccessPoints"] = describe_access_points(module, client, file_system_id=file_system_id)
+        details["AccessPoints"] = describe_access_points(client, file_system_id=file_system_id)
     return details
 
 
 def file_system_to_ansible(details: Description) -> dict[str, Any]:
     """snake_case return value of read_file_system's result; tags, policy and lifecycle keep their keys."""
-    result = camel_dict_to_snake_dict(details, ignore_list=["Tags", "Policy", "Lifecycle", "AccessPoints"])
+    result = snake_description(details, omit=["AccessPoints"], keep=["Policy", "Lifecycle"])
     if "AccessPoints" in details:
         result["access_points"] = [access_point_to_ansible(ap) for ap in details["AccessPoints"]]
     return result
@@ -193,9 +182,7 @@ def file_system_to_ansible(details: Description) -> dict[str, Any]:
 
 def access_point_to_ansible(access_point: Description) -> dict[str, Any]:
     """snake_case access point with its tags as a dict."""
-    result = camel_dict_to_snake_dict(access_point, ignore_list=["Tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(access_point.get("Tags", []))
-    return result
+    return snake_description(access_point)
 
 
 def name_tag(resource: Description) -> str | None:
@@ -220,11 +207,83 @@ def desired_tags(name: str, tags: Tags | None, purge_tags: bool) -> tuple[Tags, 
     return wanted, bool(purge_tags and tags is not None)
 
 
-def ensure_tags(
-    module: AnsibleAWSModule, client: Client, resource_id: str, current: Tags, wanted: Tags, purge: bool
-) -> bool:
-    """Tag and untag through TagResource / UntagResource; True if anything changed (also in check mode)."""
-    return converge_tags(module, client, EFS_TAGS, resource_id, current, wanted, purge)
+@EFSErrorHandler.common_error_handler("create EFS file system {name!r}")
+def create_file_system(client: Client, name: str, request: dict[str, Any]) -> Description:
+    return client.create_file_system(aws_retry=True, **request)
+
+
+@EFSErrorHandler.common_error_handler("update the throughput of EFS file system {file_system_id}")
+def update_file_system(client: Client, file_system_id: str, request: dict[str, Any]) -> None:
+    client.update_file_system(aws_retry=True, FileSystemId=file_system_id, **request)
+
+
+@EFSErrorHandler.common_error_handler("set the lifecycle configuration of EFS file system {file_system_id}")
+def put_lifecycle(client: Client, file_system_id: str, lifecycle: dict[str, str]) -> None:
+    """Set the lifecycle configuration from {option name: value} (see describe_lifecycle)."""
+    policies = [{LIFECYCLE_KEYS[key]: value} for key, value in lifecycle.items()]
+    client.put_lifecycle_configuration(aws_retry=True, FileSystemId=file_system_id, LifecyclePolicies=policies)
+
+
+@EFSErrorHandler.common_error_handler("set the backup policy of EFS file system {file_system_id}")
+def put_backup(client: Client, file_system_id: str, enabled: bool) -> None:
+    status = "ENABLED" if enabled else "DISABLED"
+    client.put_backup_policy(aws_retry=True, FileSystemId=file_system_id, BackupPolicy={"Status": status})
+
+
+@EFSErrorHandler.common_error_handler("set the file system policy of EFS file system {file_system_id}")
+def put_policy(client: Client, file_system_id: str, policy: dict[str, Any] | None, bypass_lockout_check: bool) -> None:
+    """Set the policy; None deletes it (the default policy applies)."""
+    if policy is None:
+        client.delete_file_system_policy(aws_retry=True, FileSystemId=file_system_id)
+    else:
+        client.put_file_system_policy(
+            aws_retry=True,
+            FileSystemId=file_system_id,
+            Policy=json.dumps(policy),
+            BypassPolicyLockoutSafetyCheck=bypass_lockout_check,
+        )
+
+
+@EFSErrorHandler.common_error_handler("create a mount target of EFS file system {file_system_id}")
+def create_mount_target(client: Client, file_system_id: str, request: dict[str, Any]) -> str:
+    """The new mount target's id."""
+    return client.create_mount_target(aws_retry=True, FileSystemId=file_system_id, **request)["MountTargetId"]
+
+
+@EFSErrorHandler.common_error_handler("set the security groups of EFS mount target {mount_target_id}")
+def modify_mount_target_security_groups(client: Client, mount_target_id: str, security_groups: list[str]) -> None:
+    client.modify_mount_target_security_groups(
+        aws_retry=True, MountTargetId=mount_target_id, SecurityGroups=security_groups
+    )
+
+
+@EFSErrorHandler.deletion_error_handler("delete EFS mount target {mount_target_id}")
+def delete_mount_target(client: Client, mount_target_id: str) -> bool:
+    """False when it was already gone (deleted meanwhile: the goal is reached)."""
+    client.delete_mount_target(aws_retry=True, MountTargetId=mount_target_id)
+    return True
+
+
+@EFSErrorHandler.common_error_handler("create EFS access point {name!r}")
+def create_access_point(client: Client, name: str, request: dict[str, Any]) -> Description:
+    return client.create_access_point(aws_retry=True, **request)
+
+
+@EFSErrorHandler.deletion_error_handler("delete EFS access point {access_point_id}")
+def delete_access_point(client: Client, access_point_id: str) -> bool:
+    """False when it was already gone (deleted meanwhile: the goal is reached)."""
+    client.delete_access_point(aws_retry=True, AccessPointId=access_point_id)
+    return True
+
+
+@EFSErrorHandler.deletion_error_handler("delete EFS file system {file_system_id}")
+def delete_file_system(client: Client, file_system_id: str) -> bool:
+    """False when it was already gone (deleted meanwhile: the goal is reached)."""
+    client.delete_file_system(aws_retry=True, FileSystemId=file_system_id)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------- waits
 
 
 def wait_for(
@@ -250,24 +309,20 @@ def wait_for(
         time.sleep(POLL_INTERVAL)
 
 
-def file_system_state(module: AnsibleAWSModule, client: Client, file_system_id: str) -> str | None:
+def file_system_state(client: Client, file_system_id: str) -> str | None:
     """LifeCycleState of a file system, None once it no longer exists."""
-    found = describe_file_systems(module, client, file_system_id=file_system_id)
+    found = describe_file_systems(client, file_system_id=file_system_id)
     return found[0]["LifeCycleState"] if found else None
 
 
-def mount_target_state(module: AnsibleAWSModule, client: Client, mount_target_id: str) -> str | None:
+@EFSErrorHandler.list_error_handler("describe EFS mount target {mount_target_id}")
+def mount_target_state(client: Client, mount_target_id: str) -> str | None:
     """LifeCycleState of a mount target, None once it no longer exists."""
-    try:
-        found = client.describe_mount_targets(aws_retry=True, MountTargetId=mount_target_id)["MountTargets"]
-    except is_boto3_error_code("MountTargetNotFound"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe mount target {mount_target_id}")
+    found = client.describe_mount_targets(aws_retry=True, MountTargetId=mount_target_id)["MountTargets"]
     return found[0]["LifeCycleState"] if found else None
 
 
-def access_point_state(module: AnsibleAWSModule, client: Client, access_point_id: str) -> str | None:
+def access_point_state(client: Client, access_point_id: str) -> str | None:
     """LifeCycleState of an access point, None once it no longer exists."""
-    found = describe_access_points(module, client, access_point_id=access_point_id)
+    found = describe_access_points(client, access_point_id=access_point_id)
     return found[0]["LifeCycleState"] if found else None

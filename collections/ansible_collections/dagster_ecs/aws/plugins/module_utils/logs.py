@@ -70,3 +70,17 @@ def delete_log_group(client: Client, name: str) -> bool:
     """False when the group was already gone (deleted meanwhile: the goal is reached)."""
     client.delete_log_group(aws_retry=True, logGroupName=name)
     return True
+
+
+@LogsErrorHandler.list_error_handler("read the log stream {stream} of log group {group}")
+def log_messages(client: Client, group: str, stream: str) -> list[str] | None:
+    """Every message of the log stream, oldest first; None when the stream (or the group) does not exist."""
+    messages: list[str] = []
+    request: dict[str, Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+    while True:
+        page = client.get_log_events(aws_retry=True, **request)
+        messages.extend(event["message"] for event in page.get("events", []))
+        token = page.get("nextForwardToken")
+        if not page.get("events") or not token or token == request.get("nextToken"):
+            return messages
+        request["nextToken"] = token

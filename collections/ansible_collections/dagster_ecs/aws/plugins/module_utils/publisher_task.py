@@ -5,6 +5,9 @@
 Used by dag_apply's `fargate` mode: the operator's machine usually cannot reach EFS, so the apply runs inside the
 VPC as a task of `<prefix>-publish-<repo>` (the Dagster image with the repository's access point mounted
 read-write) and reports back through its exit code and its CloudWatch log.
+
+A failed AWS call raises its service's error (AnsibleECSError, AnsibleLogsError); PublisherTaskError says that the
+task could not do its work.
 """
 
 import contextlib
@@ -13,7 +16,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import AWS_ERRORS, Client, ecs_tag_list
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
+    AnsibleECSError,
+    describe_task,
+    describe_task_definition,
+    ecs_tag_list,
+    run_task,
+    stop_task,
+)
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.logs import log_messages
 
 STARTED_BY = "dagster-ecs-publish"
 
@@ -50,13 +62,12 @@ def task_id(task_arn: str) -> str:
 
 def describe_container(ecs: Client, task_definition: str, wanted_name: str | None) -> tuple[str, Container]:
     """(ARN of the revision, its publisher container); fails when the definition or the container is missing."""
-    try:
-        definition = ecs.describe_task_definition(aws_retry=True, taskDefinition=task_definition)["taskDefinition"]
-    except AWS_ERRORS as error:
+    definition = describe_task_definition(ecs, task_definition)
+    if definition is None:
         raise PublisherTaskError(
-            f"The publisher task definition {task_definition} cannot be read ({error}); run site.yml with the iam "
-            "and services roles so it exists"
-        ) from error
+            f"The publisher task definition {task_definition} does not exist (ECS has no active revision of it); "
+            "run site.yml with the iam and services roles so it exists"
+        )
     containers = definition.get("containerDefinitions") or []
     chosen = [c for c in containers if wanted_name in (None, c["name"])]
     if len(chosen) != 1:
@@ -81,7 +92,7 @@ def describe_container(ecs: Client, task_definition: str, wanted_name: str | Non
     )
 
 
-def run_task(
+def start_task(
     ecs: Client,
     *,
     cluster: str,
@@ -94,8 +105,6 @@ def run_task(
 ) -> dict[str, Any]:
     """Start one task in private subnets without a public IP; returns the task as RunTask describes it."""
     request: dict[str, Any] = {
-        "cluster": cluster,
-        "taskDefinition": task_definition_arn,
         "count": 1,
         "launchType": "FARGATE",
         "startedBy": STARTED_BY,
@@ -108,10 +117,7 @@ def run_task(
     }
     if tags:
         request["tags"] = ecs_tag_list(tags)
-    try:
-        answer = ecs.run_task(aws_retry=True, **request)
-    except AWS_ERRORS as error:
-        raise PublisherTaskError(f"RunTask of {task_definition_arn} in cluster {cluster} failed: {error}") from error
+    answer = run_task(ecs, cluster, task_definition_arn, request)
     if answer.get("failures") or not answer.get("tasks"):
         raise PublisherTaskError(
             f"ECS did not start {task_definition_arn} in cluster {cluster}: {answer.get('failures')}"
@@ -123,40 +129,27 @@ def wait_stopped(ecs: Client, cluster: str, task_arn: str, timeout: float, poll_
     """The task once it is STOPPED; after `timeout` seconds it is stopped and PublisherTaskError raised."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            tasks = ecs.describe_tasks(aws_retry=True, cluster=cluster, tasks=[task_arn])["tasks"]
-        except AWS_ERRORS as error:
-            raise PublisherTaskError(f"DescribeTasks of {task_arn} failed: {error}") from error
-        if tasks and tasks[0].get("lastStatus") == "STOPPED":
-            return tasks[0]
+        task = describe_task(ecs, cluster, task_arn)
+        if task and task.get("lastStatus") == "STOPPED":
+            return task
         if time.monotonic() >= deadline:
             break
         time.sleep(poll_interval)
     reason = f"dagster-ecs: the publish did not finish within {timeout:.0f}s"
     # A release is switched in by one atomic rename, so stopping mid-way leaves the old or the new one live. A
     # failure to stop it is not reported: the timeout is the error.
-    with contextlib.suppress(*AWS_ERRORS):
-        ecs.stop_task(aws_retry=True, cluster=cluster, task=task_arn, reason=reason)
-    raise PublisherTaskError(f"The publisher task {task_id(task_arn)} was stopped: {reason}", tasks[0] if tasks else {})
+    with contextlib.suppress(AnsibleECSError):
+        stop_task(ecs, cluster, task_arn, reason)
+    raise PublisherTaskError(f"The publisher task {task_id(task_arn)} was stopped: {reason}", task or {})
 
 
 def log_lines(logs: Client, container: Container, task_arn: str, limit: int) -> list[str]:
     """The last `limit` lines the container logged (awslogs stream `<prefix>/<container>/<task id>`)."""
     stream = "/".join(part for part in (container.log_stream_prefix, container.name, task_id(task_arn)) if part)
-    lines: list[str] = []
-    request: dict[str, Any] = {"logGroupName": container.log_group, "logStreamName": stream, "startFromHead": True}
-    try:
-        while True:
-            page = logs.get_log_events(aws_retry=True, **request)
-            lines.extend(event["message"].rstrip("\n") for event in page.get("events", []))
-            token = page.get("nextForwardToken")
-            if not page.get("events") or not token or token == request.get("nextToken"):
-                break
-            request["nextToken"] = token
-    except AWS_ERRORS as error:
-        if "ResourceNotFoundException" in str(error):
-            return []  # the container never started, so it never logged
-        raise PublisherTaskError(f"Reading the log stream {stream} of {container.log_group} failed: {error}") from error
+    messages = log_messages(logs, container.log_group, stream)
+    if messages is None:
+        return []  # the container never started, so it never logged
+    lines = [message.rstrip("\n") for message in messages]
     return lines[-limit:] if limit > 0 else lines
 
 

@@ -91,9 +91,13 @@ log_group:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
+    Client,
+    Description,
+    predict_tags,
+    result,
+    retrying_client,
+)
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.logs import (
     AnsibleLogsError,
     create_log_group,
@@ -149,13 +153,8 @@ class LogGroupTask:
             return self.result(True, None, after, current)
 
         before = summarize(current)
-        tags = dict(before["tags"])
-        if wanted_tags is not None:
-            to_set, to_unset = compare_aws_tags(tags, wanted_tags, params["purge_tags"])
-            tags = {key: value for key, value in tags.items() if key not in to_unset}
-            tags.update(to_set)
         after = {**before, "retention_in_days": params["retention_in_days"], "kms_key_id": params["kms_key_id"]}
-        after["tags"] = tags
+        after["tags"] = predict_tags(before["tags"], wanted_tags, params["purge_tags"])
         changed = before != after
         if changed and not self.module.check_mode:
             update_log_group(self.client, self.name, arn(current), before, after)
@@ -182,10 +181,7 @@ class LogGroupTask:
     def result(
         self, changed: bool, before: dict[str, Any] | None, after: dict[str, Any] | None, group: Description | None
     ) -> dict[str, Any]:
-        result: dict[str, Any] = {"changed": changed, "log_group": to_ansible(group) if group else {}}
-        if self.module._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return result(self.module, changed, before, after, log_group=to_ansible(group) if group else {})
 
 
 def arn(group: Description) -> str:
@@ -216,10 +212,10 @@ def main() -> None:
     client = retrying_client(module, "logs")
     task = LogGroupTask(module, client)
     try:
-        result = task.present() if module.params["state"] == "present" else task.absent()
+        returned = task.present() if module.params["state"] == "present" else task.absent()
     except AnsibleLogsError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

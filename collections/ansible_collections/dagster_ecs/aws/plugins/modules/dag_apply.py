@@ -179,13 +179,19 @@ log_lines:
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import AWS_ERRORS, client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.publish import (
     checked_repository,
     file_changes,
     manifest_diff,
+    read_live_manifest,
+    read_staged_manifest,
+    record_rollback,
     require_publish_library,
+    staged_manifest_prefix,
+    write_live_manifest,
 )
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.publisher_task import (
     PublisherTaskError,
@@ -194,7 +200,7 @@ from ansible_collections.dagster_ecs.aws.plugins.module_utils.publisher_task imp
     failure_message,
     log_lines,
     result_line,
-    run_task,
+    start_task,
     wait_stopped,
 )
 
@@ -243,42 +249,29 @@ class Apply:
 
     def staged_manifest(self, missing_ok: bool) -> Any:
         from dagster_ecs.publish.errors import MissingObjectError, PublishError
-        from dagster_ecs.publish.staging import read_manifest
 
         key = self.params["manifest_key"]
         if not (self.bucket and key):
             self.fail("bucket and manifest_key are required to apply a staged release")
         s3 = self.s3()
         try:
-            return read_manifest(s3, self.bucket, self.repository, key)
+            return read_staged_manifest(s3, self.bucket, self.repository, key)
         except MissingObjectError:  # told apart from a denial without relying on a 404 (publish/objects.py)
             if missing_ok:
                 return None  # check mode: dag_publish reported the change but uploaded nothing
             self.fail(f"s3://{self.bucket}/{key} does not exist; stage it with dag_publish first")
         except PublishError as error:
             self.fail(str(error))
-        except AWS_ERRORS as error:
-            self.module.fail_json_aws(error, msg=f"Failed to read s3://{self.bucket}/{key}")
 
     def live_json(self) -> Any:
-        from dagster_ecs.publish.staging import read_live_manifest
-
-        try:
-            return read_live_manifest(self.s3(), self.bucket, self.repository) if self.bucket else None
-        except AWS_ERRORS as error:
-            self.module.fail_json_aws(error, msg=f"Failed to read the live manifest of {self.repository}")
+        return read_live_manifest(self.s3(), self.bucket, self.repository) if self.bucket else None
 
     def record_live(self, manifest: Any) -> bool:
         """Write live.json when it differs from `manifest`; True if it did (or would, in check mode)."""
-        from dagster_ecs.publish.staging import write_live_manifest
-
         if not self.bucket or manifest is None or self.live_json() == manifest:
             return False
         if not self.module.check_mode:
-            try:
-                write_live_manifest(self.s3(), self.bucket, self.repository, manifest)
-            except AWS_ERRORS as error:
-                self.module.fail_json_aws(error, msg=f"Failed to write the live manifest of {self.repository}")
+            write_live_manifest(self.s3(), self.bucket, self.repository, manifest)
         return True
 
     # ------------------------------------------------------------------------------------------------ host
@@ -381,7 +374,7 @@ class Apply:
 
             changes = diff_manifests(before, manifest) if manifest is not None else None
             return self.with_diff({"changed": True, "files": file_changes(changes)}, before, manifest)
-        ecs = client(self.module, "ecs")
+        ecs = retrying_client(self.module, "ecs")
         try:
             arn, container = describe_container(ecs, params["task_definition"], params["container_name"])
             target = params["target"] or self.mounted_target(container.writable_mounts)
@@ -396,7 +389,7 @@ class Apply:
                     *("--manifest-key", params["manifest_key"], "--target", target, "--keep", str(params["keep"])),
                     *lock,
                 ]
-            task = run_task(
+            task = start_task(
                 ecs,
                 cluster=params["cluster"],
                 task_definition_arn=arn,
@@ -409,7 +402,7 @@ class Apply:
             stopped = wait_stopped(
                 ecs, params["cluster"], task["taskArn"], params["wait_timeout"], params["poll_interval"]
             )
-            logs = client(self.module, "logs")
+            logs = retrying_client(self.module, "logs")
             lines = log_lines(logs, container, task["taskArn"], params["log_lines"])
             if exit_code(stopped, container.name) != 0:
                 raise PublisherTaskError(failure_message(stopped, container.name, lines), stopped, lines)
@@ -434,33 +427,21 @@ class Apply:
         return self.with_diff(result, before, after)
 
     def record_rolled_back(self, release: str) -> Any:
-        """After a rollback inside the VPC: live.json := the manifest of `release`, found in the staging.
-
-        A release id ends with the first 12 hex digits of its manifest's digest, and every release the publisher
-        task made was applied from a manifest staged under deployments/<repo>/manifests/. When it cannot be found
-        (e.g. published by a host directly), live.json is removed: the next publish then compares with nothing and
-        applies, rather than trusting a live.json that names the release rolled back from.
-        """
+        """After a rollback inside the VPC: live.json := the manifest of `release`, found in the staging (see
+        record_rollback); None, with a warning, when it is not staged there and live.json was removed."""
         from dagster_ecs.publish.errors import PublishError
-        from dagster_ecs.publish.layout import deployment_prefix, live_key
-        from dagster_ecs.publish.staging import read_manifest, write_live_manifest
 
-        s3 = self.s3()
-        prefix = f"{deployment_prefix(self.repository)}manifests/{release.rsplit('-', 1)[-1]}"
         try:
-            keys = [item["Key"] for item in s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix).get("Contents", [])]
-            if len(keys) == 1:
-                manifest = read_manifest(s3, self.bucket, self.repository, keys[0])
-                write_live_manifest(s3, self.bucket, self.repository, manifest)
-                return manifest
-            s3.delete_object(Bucket=self.bucket, Key=live_key(self.repository))
-        except (PublishError, *AWS_ERRORS) as error:
+            manifest = record_rollback(self.s3(), self.bucket, self.repository, release)
+        except PublishError as error:
             self.fail(f"rolled back to {release}, but recording it in live.json failed: {error}")
-        self.module.warn(
-            f"Rolled back to {release}, whose manifest is not staged under {prefix}: removed live.json, so the next "
-            "publish applies in full"
-        )
-        return None
+        if manifest is None:
+            self.module.warn(
+                f"Rolled back to {release}, whose manifest is not staged under "
+                f"{staged_manifest_prefix(self.repository, release)}: removed live.json, so the next publish applies "
+                "in full"
+            )
+        return manifest
 
     def await_result(self, logs: Any, container: Any, task_arn: str, lines: list[str]) -> dict[str, Any] | None:
         """The task's JSON result line; CloudWatch may deliver the last lines a few seconds after the task stops."""
@@ -492,10 +473,13 @@ def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
     require_publish_library(module)
     apply = Apply(module)
-    if module.params["mode"] == "host":
-        result = apply.host_rollback() if module.params["action"] == "rollback" else apply.host_apply()
-    else:
-        result = apply.fargate()
+    try:
+        if module.params["mode"] == "host":
+            result = apply.host_rollback() if module.params["action"] == "rollback" else apply.host_apply()
+        else:
+            result = apply.fargate()
+    except AnsibleAWSError as e:  # S3's, ECS's or CloudWatch Logs'
+        module.fail_json_aws_error(e)
     module.exit_json(**{key: value for key, value in result.items() if value is not None})
 
 

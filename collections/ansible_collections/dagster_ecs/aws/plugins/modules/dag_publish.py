@@ -131,14 +131,16 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import AWS_ERRORS
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.publish import (
     checked_repository,
     digest_of,
     file_changes,
     manifest_diff,
+    read_live_manifest,
     require_publish_library,
+    stage,
 )
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.s3 import AnsibleS3Error
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "repository": {"required": True},
@@ -157,7 +159,6 @@ def publish(module: AnsibleAWSModule) -> dict[str, Any]:
     from dagster_ecs.publish.manifest import build_manifest
     from dagster_ecs.publish.preflight import preflight
     from dagster_ecs.publish.release import live_manifest
-    from dagster_ecs.publish.staging import read_live_manifest, upload
 
     params = module.params
     repository = checked_repository(module)
@@ -174,8 +175,6 @@ def publish(module: AnsibleAWSModule) -> dict[str, Any]:
             live_header = f"{params['live_target']}/current"
     except PublishError as error:
         module.fail_json(msg=f"{repository}: {error}")
-    except AWS_ERRORS as error:
-        module.fail_json_aws(error, msg=f"Failed to read the live manifest of {repository} in s3://{bucket}")
     changes = diff_manifests(live, manifest)
     changed = live is None or live != manifest
     definitions = {"asset_keys": [], "job_names": []}
@@ -187,11 +186,9 @@ def publish(module: AnsibleAWSModule) -> dict[str, Any]:
             module.fail_json(msg=f"{repository} was not published: {error}", files=file_changes(changes))
     if changed and s3 is not None and bucket and not module.check_mode:
         try:
-            key = upload(s3, bucket, repository, source, manifest, changes)
+            key = stage(s3, bucket, repository, source, manifest, changes)
         except PublishError as error:
             module.fail_json(msg=f"{repository}: {error}")
-        except AWS_ERRORS as error:
-            module.fail_json_aws(error, msg=f"Failed to stage {repository} in s3://{bucket}")
     result: dict[str, Any] = {
         "changed": changed,
         "repository": repository,
@@ -215,7 +212,11 @@ def main() -> None:
         supports_check_mode=True,
     )
     require_publish_library(module)
-    module.exit_json(**publish(module))
+    try:
+        returned = publish(module)
+    except AnsibleS3Error as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

@@ -183,9 +183,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
+    differences,
     predict_tags,
+    result,
+    retrying_client,
 )
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.ec2_flow_logs import (
     create_flow_logs,
     delete_flow_log,
@@ -309,7 +311,7 @@ class FlowLogTask:
             after = {"resource_id": self.resource_id, "log_group_name": self.log_group_name, **wanted}
             after["tags"] = dict(wanted_tags or {})
         else:
-            changes = [f"{key}: {before[key]!r} -> {wanted[key]!r}" for key in SETTINGS if before[key] != wanted[key]]
+            changes = differences({key: before[key] for key in SETTINGS}, wanted)
             if changes and not self.params["replace"]:
                 self.module.fail_json(
                     msg=f"{self.what} ({current['FlowLogId']}) differs in settings AWS cannot change: "
@@ -351,14 +353,9 @@ class FlowLogTask:
         flow_log: Description | None,
         replaced: bool,
     ) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "changed": changed,
-            "replaced": replaced,
-            "flow_log": to_ansible(flow_log) if flow_log else {},
-        }
-        if self.module._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return result(
+            self.module, changed, before, after, replaced=replaced, flow_log=to_ansible(flow_log) if flow_log else {}
+        )
 
     def create(self, resource_type: str, settings: dict[str, Any], tags: dict[str, str]) -> Description:
         params: dict[str, Any] = {
@@ -415,10 +412,10 @@ def main() -> None:
     )
     task = FlowLogTask(module, retrying_client(module, "ec2"))
     try:
-        result = task.present() if module.params["state"] == "present" else task.absent()
+        returned = task.present() if module.params["state"] == "present" else task.absent()
     except AnsibleEC2Error as e:
         module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ missing_tags:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecr import AnsibleECRError, images_tagged
 
 ARGUMENT_SPEC: dict[str, Any] = {

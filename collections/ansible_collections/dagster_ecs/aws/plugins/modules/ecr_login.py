@@ -60,7 +60,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecr import AnsibleECRError, authorization_data
 
 ARGUMENT_SPEC: dict[str, Any] = {"registry_id": {}, "executable": {"required": True}}

@@ -98,12 +98,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
-    TagApi,
     converge_tags,
     predict_tags,
+    result,
+    retrying_client,
 )
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecr import (
+    ECR_TAGS,
     AnsibleECRError,
     describe_repository,
     image_count,
@@ -117,9 +118,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "tags": {"type": "dict", "aliases": ["resource_tags"]},
     "purge_tags": {"type": "bool", "default": True},
 }
-
-# ECR tags a repository by ARN with Key/Value items.
-ECR_TAGS = TagApi("resourceArn", "tags", "tagKeys")
 
 
 def describe(client: Client, name: str, registry: dict[str, str]) -> Description:
@@ -145,26 +143,27 @@ def describe(client: Client, name: str, registry: dict[str, str]) -> Description
     }
 
 
-def main() -> None:
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    client = retrying_client(module, "ecr")
+def converge(module: AnsibleAWSModule, client: Client) -> dict[str, Any]:
     name, wanted, purge = module.params["name"], module.params["tags"], module.params["purge_tags"]
     registry = {"registryId": module.params["registry_id"]} if module.params["registry_id"] else {}
-    try:
-        before = describe(client, name, registry)
-    except AnsibleECRError as e:
-        module.fail_json_aws_error(e)
+    before = describe(client, name, registry)
     if not before:
         if wanted is not None:
             module.fail_json(msg=f"Cannot tag ECR repository {name}: it does not exist")
-        module.exit_json(changed=False, repository={})
+        return {"changed": False, "repository": {}}
     current = before["tags"]
     changed = converge_tags(module, client, ECR_TAGS, before["repository_arn"], current, wanted, purge)
     after = {**before, "tags": predict_tags(current, wanted, purge)}
-    result: dict[str, Any] = {"changed": changed, "repository": after}
-    if module._diff:
-        result["diff"] = {"before": {"tags": current}, "after": {"tags": after["tags"]}}
-    module.exit_json(**result)
+    return result(module, changed, {"tags": current}, {"tags": after["tags"]}, repository=after)
+
+
+def main() -> None:
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        returned = converge(module, retrying_client(module, "ecr"))
+    except AnsibleECRError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

@@ -80,20 +80,29 @@ cluster:
 
 from typing import Any
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
-    AWS_ERRORS,
-    STRATEGY_ITEM_OPTIONS,
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
-    client,
-    ecs_tag_list,
-    ensure_tags,
+    converge_tags,
     predict_tags,
-    strategy,
-    strategy_request,
+    result,
+    retrying_client,
+    snake_description,
     tags_to_dict,
+)
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
+    ECS_TAGS,
+    STRATEGY_ITEM_OPTIONS,
+    AnsibleECSError,
+    create_cluster,
+    delete_cluster,
+    describe_cluster,
+    ecs_tag_list,
+    put_cluster_capacity_providers,
+    strategy,
+    update_cluster_settings,
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -120,6 +129,36 @@ def summarize(cluster: Description | None) -> dict[str, Any]:
     }
 
 
+def container_insights(value: str) -> list[dict[str, str]]:
+    """The cluster settings that set containerInsights to `value`."""
+    return [{"name": "containerInsights", "value": value}]
+
+
+def create_request(wanted: dict[str, Any]) -> dict[str, Any]:
+    """CreateCluster's parameters (but the name) for the summary `wanted`."""
+    request: dict[str, Any] = {}
+    if "capacity_providers" in wanted:
+        request["capacity_providers"] = wanted["capacity_providers"]
+    if wanted.get("default_capacity_provider_strategy"):
+        request["default_capacity_provider_strategy"] = wanted["default_capacity_provider_strategy"]
+    request = snake_dict_to_camel_dict(request)
+    if "container_insights" in wanted:
+        request["settings"] = container_insights(wanted["container_insights"])
+    if wanted["tags"]:
+        request["tags"] = ecs_tag_list(wanted["tags"])
+    return request
+
+
+def capacity_providers_request(wanted: dict[str, Any]) -> dict[str, Any]:
+    """PutClusterCapacityProviders' parameters (but the cluster) for the summary `wanted`."""
+    return snake_dict_to_camel_dict(
+        {
+            "capacity_providers": wanted["capacity_providers"],
+            "default_capacity_provider_strategy": wanted["default_capacity_provider_strategy"],
+        }
+    )
+
+
 class ClusterTask:
     def __init__(self, module: AnsibleAWSModule, ecs: Client) -> None:
         self.module = module
@@ -128,26 +167,19 @@ class ClusterTask:
         self.name: str = self.params["name"]
 
     def find(self) -> Description | None:
-        try:
-            answer = self.ecs.describe_clusters(
-                aws_retry=True, clusters=[self.name], include=["SETTINGS", "TAGS", "CONFIGURATIONS"]
-            )
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe ECS cluster {self.name}")
-        found = [c for c in answer.get("clusters", []) if c.get("status") != "INACTIVE"]
-        return found[0] if found else None
+        return describe_cluster(self.ecs, self.name)
 
     def wanted(self, current: dict[str, Any]) -> dict[str, Any]:
         p = self.params
-        result = dict(current) if current else {"name": self.name, "tags": {}}
+        wanted = dict(current) if current else {"name": self.name, "tags": {}}
         if p["capacity_providers"] is not None:
-            result["capacity_providers"] = sorted(p["capacity_providers"])
+            wanted["capacity_providers"] = sorted(p["capacity_providers"])
         if p["default_capacity_provider_strategy"] is not None:
-            result["default_capacity_provider_strategy"] = strategy(p["default_capacity_provider_strategy"])
+            wanted["default_capacity_provider_strategy"] = strategy(p["default_capacity_provider_strategy"])
         if p["container_insights"] is not None:
-            result["container_insights"] = p["container_insights"]
-        result["tags"] = predict_tags(result.get("tags") or {}, p["tags"], p["purge_tags"])
-        return result
+            wanted["container_insights"] = p["container_insights"]
+        wanted["tags"] = predict_tags(wanted.get("tags") or {}, p["tags"], p["purge_tags"])
+        return wanted
 
     def present(self) -> dict[str, Any]:
         cluster = self.find()
@@ -156,55 +188,28 @@ class ClusterTask:
         changed = before != after
         if changed and not self.module.check_mode:
             if cluster is None:
-                self.create(after)
+                create_cluster(self.ecs, self.name, create_request(after))
             else:
                 self.update(cluster, before, after)
             cluster = self.find()
         return self.result(changed, before, after, cluster)
 
-    def create(self, wanted: dict[str, Any]) -> None:
-        params: dict[str, Any] = {"clusterName": self.name}
-        if "capacity_providers" in wanted:
-            params["capacityProviders"] = wanted["capacity_providers"]
-        if wanted.get("default_capacity_provider_strategy"):
-            params["defaultCapacityProviderStrategy"] = strategy_request(wanted["default_capacity_provider_strategy"])
-        if "container_insights" in wanted:
-            params["settings"] = [{"name": "containerInsights", "value": wanted["container_insights"]}]
-        if wanted["tags"]:
-            params["tags"] = ecs_tag_list(wanted["tags"])
-        try:
-            self.ecs.create_cluster(aws_retry=True, **params)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create ECS cluster {self.name}")
-
     def update(self, cluster: Description, before: dict[str, Any], after: dict[str, Any]) -> None:
-        try:
-            if (
-                before["capacity_providers"] != after["capacity_providers"]
-                or before["default_capacity_provider_strategy"] != after["default_capacity_provider_strategy"]
-            ):
-                self.ecs.put_cluster_capacity_providers(
-                    aws_retry=True,
-                    cluster=self.name,
-                    capacityProviders=after["capacity_providers"],
-                    defaultCapacityProviderStrategy=strategy_request(after["default_capacity_provider_strategy"]),
-                )
-            if before["container_insights"] != after["container_insights"]:
-                self.ecs.update_cluster_settings(
-                    aws_retry=True,
-                    cluster=self.name,
-                    settings=[{"name": "containerInsights", "value": after["container_insights"]}],
-                )
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to update ECS cluster {self.name}")
-        ensure_tags(
+        if (
+            before["capacity_providers"] != after["capacity_providers"]
+            or before["default_capacity_provider_strategy"] != after["default_capacity_provider_strategy"]
+        ):
+            put_cluster_capacity_providers(self.ecs, self.name, capacity_providers_request(after))
+        if before["container_insights"] != after["container_insights"]:
+            update_cluster_settings(self.ecs, self.name, container_insights(after["container_insights"]))
+        converge_tags(
             self.module,
             self.ecs,
+            ECS_TAGS,
             cluster["clusterArn"],
             before["tags"],
             self.params["tags"],
             self.params["purge_tags"],
-            lowercase_keys=True,
         )
 
     def absent(self) -> dict[str, Any]:
@@ -212,30 +217,23 @@ class ClusterTask:
         if cluster is None:
             return self.result(False, {}, {}, None)
         if not self.module.check_mode:
-            try:
-                self.ecs.delete_cluster(aws_retry=True, cluster=self.name)
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to delete ECS cluster {self.name}")
+            delete_cluster(self.ecs, self.name)
         return self.result(True, summarize(cluster), {}, None)
 
     def result(
         self, changed: bool, before: dict[str, Any], after: dict[str, Any], cluster: Description | None
     ) -> dict[str, Any]:
-        described: dict[str, Any] = {}
-        if cluster:
-            described = camel_dict_to_snake_dict({k: v for k, v in cluster.items() if k != "tags"})
-            described["tags"] = tags_to_dict(cluster.get("tags"))
-        result: dict[str, Any] = {"changed": changed, "cluster": described}
-        if self.module._diff:
-            result["diff"] = {"before": before, "after": after}
-        return result
+        return result(self.module, changed, before, after, cluster=snake_description(cluster))
 
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    task = ClusterTask(module, client(module, "ecs"))
-    result = task.present() if module.params["state"] == "present" else task.absent()
-    module.exit_json(**result)
+    task = ClusterTask(module, retrying_client(module, "ecs"))
+    try:
+        returned = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleECSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

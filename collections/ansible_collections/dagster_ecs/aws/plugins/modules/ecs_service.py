@@ -232,23 +232,32 @@ replaced:
 import time
 from typing import Any
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict, snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
-    AWS_ERRORS,
-    STRATEGY_ITEM_OPTIONS,
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
-    client,
+    converge_tags,
     differences,
-    ecs_tag_list,
-    ensure_tags,
-    lacks_required_tags,
     predict_tags,
-    strategy,
-    strategy_request,
+    result,
+    retrying_client,
+    snake_description,
     tags_to_dict,
+)
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
+    ECS_TAGS,
+    STRATEGY_ITEM_OPTIONS,
+    AnsibleECSError,
+    create_service,
+    delete_service,
+    describe_service,
+    describe_task_definition,
+    ecs_tag_list,
+    lacks_required_tags,
+    strategy,
+    update_service,
+    wait_service_stable,
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -401,6 +410,66 @@ def summarize(service: Description | None) -> dict[str, Any]:
     }
 
 
+def service_request(wanted: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """CreateService / UpdateService parameters for what in the summary `wanted` differs from `before` (everything
+    when None)."""
+
+    def differs(key: str) -> bool:
+        return before is None or before.get(key) != wanted.get(key)
+
+    request: dict[str, Any] = {}
+    if differs("task_definition"):
+        request["task_definition"] = wanted["task_definition"]
+    if differs("desired_count"):
+        request["desired_count"] = wanted["desired_count"]
+    if differs("capacity_provider_strategy") and wanted["capacity_provider_strategy"]:
+        request["capacity_provider_strategy"] = wanted["capacity_provider_strategy"]
+    if differs("platform_version") and wanted.get("platform_version"):
+        request["platform_version"] = wanted["platform_version"]
+    network = wanted.get("network_configuration")
+    if differs("network_configuration") and network:
+        request["network_configuration"] = {
+            "awsvpc_configuration": {
+                "subnets": network["subnets"],
+                "security_groups": network["security_groups"],
+                "assign_public_ip": "ENABLED" if network["assign_public_ip"] else "DISABLED",
+            }
+        }
+    if differs("deployment_configuration"):
+        request["deployment_configuration"] = wanted["deployment_configuration"]
+    for key in ("load_balancers", "service_registries"):
+        if differs(key) and (before is not None or wanted[key]):
+            request[key] = [{name: value for name, value in item.items() if value is not None} for item in wanted[key]]
+    grace_period = wanted.get("health_check_grace_period_seconds")
+    if differs("health_check_grace_period_seconds") and (before is not None or grace_period):
+        request["health_check_grace_period_seconds"] = grace_period
+    if differs("enable_execute_command"):
+        request["enable_execute_command"] = wanted["enable_execute_command"]
+    if differs("propagate_tags"):
+        request["propagate_tags"] = wanted["propagate_tags"]
+    request = snake_dict_to_camel_dict(request)
+    if differs("enable_ecs_managed_tags"):
+        request["enableECSManagedTags"] = wanted["enable_ecs_managed_tags"]  # not enableEcsManagedTags
+    return request
+
+
+def create_request(wanted: dict[str, Any]) -> dict[str, Any]:
+    """CreateService's parameters (but the cluster and the name) for the summary `wanted`."""
+    request = service_request(wanted, None)
+    request.update(
+        snake_dict_to_camel_dict(
+            {"scheduling_strategy": wanted["scheduling_strategy"], "deployment_controller": {"type": "ECS"}}
+        )
+    )
+    if wanted.get("launch_type"):
+        request["launchType"] = wanted["launch_type"]
+    if wanted["scheduling_strategy"] == "DAEMON":
+        request.pop("desiredCount", None)
+    if wanted["tags"]:
+        request["tags"] = ecs_tag_list(wanted["tags"])
+    return request
+
+
 class ServiceTask:
     def __init__(self, module: AnsibleAWSModule, ecs: Client) -> None:
         self.module = module
@@ -412,25 +481,18 @@ class ServiceTask:
     # ------------------------------------------------------------------------------------------- reads
 
     def find(self) -> Description | None:
-        try:
-            answer = self.ecs.describe_services(
-                aws_retry=True, cluster=self.cluster, services=[self.name], include=["TAGS"]
-            )
-        except is_boto3_error_code("ClusterNotFoundException"):
-            return None  # no cluster yet (check mode of a first deployment)
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe ECS service {self.name} in {self.cluster}")
-        found = [s for s in answer.get("services", []) if s.get("status") not in ("INACTIVE", "DRAINING")]
-        return found[0] if found else None
+        """The service; None also when there is no cluster yet (check mode of a first deployment)."""
+        return describe_service(self.ecs, self.cluster, self.name)
 
     def resolve_task_definition(self, value: str | None) -> str | None:
         name = task_definition_name(value)
         if not name or ":" in name:
             return name
-        try:
-            definition = self.ecs.describe_task_definition(aws_retry=True, taskDefinition=name)["taskDefinition"]
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to find the latest revision of task definition {name}")
+        definition = describe_task_definition(self.ecs, name)
+        if definition is None:
+            self.module.fail_json(
+                msg=f"Failed to find the latest revision of task definition {name}: it has no active one"
+            )
         return f"{definition['family']}:{definition['revision']}"
 
     def wanted(self, current: dict[str, Any]) -> dict[str, Any]:
@@ -492,8 +554,8 @@ class ServiceTask:
     def needs_replacement(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         """Differences UpdateService cannot apply."""
         found = [line for key in IMMUTABLE for line in differences(before.get(key), after.get(key), key)]
-        if before.get("launch_type") and after.get("launch_type") and before["launch_type"] != after["launch_type"]:
-            found.append(f"launch_type: {before['launch_type']!r} -> {after['launch_type']!r}")
+        if before.get("launch_type") and after.get("launch_type"):
+            found.extend(differences(before["launch_type"], after["launch_type"], "launch_type"))
         if before.get("capacity_provider_strategy") and after.get("launch_type"):
             found.append(f"capacity_provider_strategy -> launch_type {after['launch_type']!r}")
         return found
@@ -528,156 +590,53 @@ class ServiceTask:
             if self.params["wait"]:
                 self.wait_stable()
             service = self.find()
-        result: dict[str, Any] = {
-            "changed": changed,
-            "differences": changes,
-            "replaced": replace,
-            "service": self.describe(service),
-        }
-        if self.module._diff:
-            result["diff"] = {"before": before, "after": after}
-        return result
-
-    def request(self, wanted: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
-        """CreateService / UpdateService parameters for what differs from `before` (everything when None)."""
-
-        def differs(key: str) -> bool:
-            return before is None or before.get(key) != wanted.get(key)
-
-        params: dict[str, Any] = {}
-        if differs("task_definition"):
-            params["taskDefinition"] = wanted["task_definition"]
-        if differs("desired_count"):
-            params["desiredCount"] = wanted["desired_count"]
-        if differs("capacity_provider_strategy") and wanted["capacity_provider_strategy"]:
-            params["capacityProviderStrategy"] = strategy_request(wanted["capacity_provider_strategy"])
-        if differs("platform_version") and wanted.get("platform_version"):
-            params["platformVersion"] = wanted["platform_version"]
-        network = wanted.get("network_configuration")
-        if differs("network_configuration") and network:
-            params["networkConfiguration"] = {
-                "awsvpcConfiguration": {
-                    "subnets": network["subnets"],
-                    "securityGroups": network["security_groups"],
-                    "assignPublicIp": "ENABLED" if network["assign_public_ip"] else "DISABLED",
-                }
-            }
-        if differs("deployment_configuration"):
-            deployment = wanted["deployment_configuration"]
-            params["deploymentConfiguration"] = {
-                "maximumPercent": deployment["maximum_percent"],
-                "minimumHealthyPercent": deployment["minimum_healthy_percent"],
-                "deploymentCircuitBreaker": dict(deployment["deployment_circuit_breaker"]),
-            }
-        if differs("load_balancers") and (before is not None or wanted["load_balancers"]):
-            params["loadBalancers"] = [
-                {
-                    key: value
-                    for key, value in {
-                        "targetGroupArn": lb["target_group_arn"],
-                        "loadBalancerName": lb["load_balancer_name"],
-                        "containerName": lb["container_name"],
-                        "containerPort": lb["container_port"],
-                    }.items()
-                    if value is not None
-                }
-                for lb in wanted["load_balancers"]
-            ]
-        if differs("service_registries") and (before is not None or wanted["service_registries"]):
-            params["serviceRegistries"] = [
-                {
-                    key: value
-                    for key, value in {
-                        "registryArn": registry["registry_arn"],
-                        "port": registry["port"],
-                        "containerName": registry["container_name"],
-                        "containerPort": registry["container_port"],
-                    }.items()
-                    if value is not None
-                }
-                for registry in wanted["service_registries"]
-            ]
-        grace_period = wanted.get("health_check_grace_period_seconds")
-        if differs("health_check_grace_period_seconds") and (before is not None or grace_period):
-            params["healthCheckGracePeriodSeconds"] = grace_period
-        if differs("enable_execute_command"):
-            params["enableExecuteCommand"] = wanted["enable_execute_command"]
-        if differs("enable_ecs_managed_tags"):
-            params["enableECSManagedTags"] = wanted["enable_ecs_managed_tags"]
-        if differs("propagate_tags"):
-            params["propagateTags"] = wanted["propagate_tags"]
-        return params
+        return result(
+            self.module, changed, before, after, differences=changes, replaced=replace, service=self.describe(service)
+        )
 
     def create(self, wanted: dict[str, Any]) -> None:
-        params = self.request(wanted, None)
-        params.update(cluster=self.cluster, serviceName=self.name, schedulingStrategy=wanted["scheduling_strategy"])
-        params["deploymentController"] = {"type": "ECS"}
-        if wanted.get("launch_type"):
-            params["launchType"] = wanted["launch_type"]
-        if wanted["scheduling_strategy"] == "DAEMON":
-            params.pop("desiredCount", None)
-        if wanted["tags"]:
-            params["tags"] = ecs_tag_list(wanted["tags"])
-        try:
-            self.ecs.create_service(aws_retry=True, **params)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create ECS service {self.name} in {self.cluster}")
+        create_service(self.ecs, self.cluster, self.name, create_request(wanted))
 
     def update(self, service: Description, before: dict[str, Any], after: dict[str, Any], force: bool) -> None:
-        params = self.request(after, before)
-        if params or force:
-            try:
-                self.ecs.update_service(
-                    aws_retry=True, cluster=self.cluster, service=self.name, forceNewDeployment=force, **params
-                )
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to update ECS service {self.name} in {self.cluster}")
-        ensure_tags(
+        request = service_request(after, before)
+        if request or force:
+            update_service(self.ecs, self.cluster, self.name, {**request, "forceNewDeployment": force})
+        converge_tags(
             self.module,
             self.ecs,
+            ECS_TAGS,
             service["serviceArn"],
             before["tags"],
             self.params["tags"],
             self.params["purge_tags"],
-            lowercase_keys=True,
         )
 
     def absent(self) -> dict[str, Any]:
         service = self.find()
-        if service is None or lacks_required_tags(
+        deleted = service is not None and not lacks_required_tags(
             self.module, f"ECS service {self.name}", tags_to_dict(service.get("tags"))
-        ):
-            result: dict[str, Any] = {"changed": False, "differences": [], "replaced": False, "service": {}}
-        else:
-            if not self.module.check_mode:
-                self.delete(service, wait=self.params["wait"])
-            result = {"changed": True, "differences": ["service: deleted"], "replaced": False, "service": {}}
-        if self.module._diff:
-            result["diff"] = {"before": summarize(service), "after": {}}
-        return result
+        )
+        if service is not None and deleted and not self.module.check_mode:
+            self.delete(service, wait=self.params["wait"])
+        return result(
+            self.module,
+            deleted,
+            summarize(service),
+            {},
+            differences=["service: deleted"] if deleted else [],
+            replaced=False,
+            service={},
+        )
 
     def delete(self, service: Description, wait: bool) -> None:
-        try:
-            if service.get("desiredCount") and service.get("schedulingStrategy") != "DAEMON":
-                self.ecs.update_service(aws_retry=True, cluster=self.cluster, service=self.name, desiredCount=0)
-            self.ecs.delete_service(aws_retry=True, cluster=self.cluster, service=self.name)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to delete ECS service {self.name} in {self.cluster}")
+        scale_in = bool(service.get("desiredCount")) and service.get("schedulingStrategy") != "DAEMON"
+        delete_service(self.ecs, self.cluster, self.name, scale_in)
         if wait:
             self.wait_inactive()
 
     def wait_stable(self) -> None:
-        try:
-            self.ecs.get_waiter("services_stable").wait(
-                cluster=self.cluster,
-                services=[self.name],
-                WaiterConfig={
-                    "Delay": POLL_INTERVAL,
-                    "MaxAttempts": max(1, self.params["wait_timeout"] // POLL_INTERVAL),
-                },
-            )
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"ECS service {self.name} did not become stable")
+        attempts = max(1, self.params["wait_timeout"] // POLL_INTERVAL)
+        wait_service_stable(self.ecs, self.cluster, self.name, POLL_INTERVAL, attempts)
 
     def wait_inactive(self) -> None:
         deadline = time.monotonic() + self.params["wait_timeout"]
@@ -688,11 +647,7 @@ class ServiceTask:
 
     @staticmethod
     def describe(service: Description | None) -> dict[str, Any]:
-        if not service:
-            return {}
-        result = camel_dict_to_snake_dict({k: v for k, v in service.items() if k not in ("tags", "events")})
-        result["tags"] = tags_to_dict(service.get("tags"))
-        return result
+        return snake_description(service, omit=("events",))
 
 
 def main() -> None:
@@ -701,9 +656,12 @@ def main() -> None:
         supports_check_mode=True,
         mutually_exclusive=[("launch_type", "capacity_provider_strategy")],
     )
-    task = ServiceTask(module, client(module, "ecs"))
-    result = task.present() if module.params["state"] == "present" else task.absent()
-    module.exit_json(**result)
+    task = ServiceTask(module, retrying_client(module, "ecs"))
+    try:
+        returned = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleECSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

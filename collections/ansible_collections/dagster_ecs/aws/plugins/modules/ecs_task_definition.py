@@ -159,20 +159,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
-    AWS_ERRORS,
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
-    client,
+    converge_tags,
     differences,
     drop_empty,
-    ecs_tag_list,
-    ensure_tags,
-    lacks_required_tags,
     predict_tags,
+    result,
+    retrying_client,
     tags_to_dict,
+)
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
+    ECS_TAGS,
+    AnsibleECSError,
+    deregister_task_definition,
+    describe_task_definition,
+    ecs_tag_list,
+    lacks_required_tags,
+    register_task_definition,
+    task_definition_arns,
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -389,6 +397,33 @@ def definition_differences(current: dict[str, Any], wanted: dict[str, Any]) -> l
     return differences(comparable(normalize(current), want, TASK_DEFINITION), want)
 
 
+def registration_request(params: dict[str, Any]) -> dict[str, Any]:
+    """The RegisterTaskDefinition request (without tags) the module's options ask for; left-out options left out.
+
+    The container definitions and volumes are given in the API's own form (their keys are not converted: Docker
+    labels and log options are data).
+    """
+    request = snake_dict_to_camel_dict(
+        {
+            key: params[key]
+            for key in (
+                "network_mode",
+                "task_role_arn",
+                "execution_role_arn",
+                "cpu",
+                "memory",
+                "requires_compatibilities",
+                "runtime_platform",
+            )
+        }
+    )
+    request.update(family=params["family"], containerDefinitions=params["container_definitions"])
+    request["volumes"] = params["volumes"]
+    if params["ephemeral_storage_gib"]:
+        request["ephemeralStorage"] = {"sizeInGiB": params["ephemeral_storage_gib"]}  # not sizeInGib
+    return drop_empty(request)
+
+
 class TaskDefinitionTask:
     def __init__(self, module: AnsibleAWSModule, ecs: Client) -> None:
         self.module = module
@@ -398,51 +433,15 @@ class TaskDefinitionTask:
 
     def wanted(self) -> dict[str, Any]:
         """The RegisterTaskDefinition request (without tags)."""
-        p = self.params
-        request: dict[str, Any] = {
-            "family": self.family,
-            "containerDefinitions": p["container_definitions"],
-            "networkMode": p["network_mode"],
-            "taskRoleArn": p["task_role_arn"],
-            "executionRoleArn": p["execution_role_arn"],
-            "cpu": p["cpu"],
-            "memory": p["memory"],
-            "requiresCompatibilities": p["requires_compatibilities"],
-            "volumes": p["volumes"],
-        }
-        if p["runtime_platform"]:
-            request["runtimePlatform"] = {
-                "cpuArchitecture": p["runtime_platform"]["cpu_architecture"],
-                "operatingSystemFamily": p["runtime_platform"]["operating_system_family"],
-            }
-        if p["ephemeral_storage_gib"]:
-            request["ephemeralStorage"] = {"sizeInGiB": p["ephemeral_storage_gib"]}
-        return drop_empty(request)
+        return registration_request(self.params)
 
     def latest(self) -> Description | None:
         """The latest active revision with its tags as a dict, or None."""
-        try:
-            answer = self.ecs.describe_task_definition(aws_retry=True, taskDefinition=self.family, include=["TAGS"])
-        except is_boto3_error_code("ClientException"):
-            return None  # no active revision of the family
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe task definition family {self.family}")
-        definition = answer["taskDefinition"]
-        if definition.get("status") != "ACTIVE":
-            return None
-        definition["tags"] = tags_to_dict(answer.get("tags"))
-        return definition
+        definition = describe_task_definition(self.ecs, self.family, include_tags=True)
+        return definition if definition and definition.get("status") == "ACTIVE" else None
 
     def arns(self, status: str) -> list[str]:
-        try:
-            paginator = self.ecs.get_paginator("list_task_definitions")
-            pages = paginator.paginate(familyPrefix=self.family, status=status).build_full_result()
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to list task definitions of {self.family}")
-        # familyPrefix matches prefixes: keep this family only.
-        return [
-            arn for arn in pages.get("taskDefinitionArns", []) if arn.split("/")[-1].rsplit(":", 1)[0] == self.family
-        ]
+        return task_definition_arns(self.ecs, self.family, status)
 
     def next_revision(self) -> int:
         revisions = [int(arn.rsplit(":", 1)[1]) for status in ("ACTIVE", "INACTIVE") for arn in self.arns(status)]
@@ -473,7 +472,7 @@ class TaskDefinitionTask:
             after = {**normalize(current), "tags": predict_tags(current["tags"], wanted_tags, purge)}
             arn, revision = current["taskDefinitionArn"], current["revision"]
             family_revision = f"{self.family}:{revision}"
-            if ensure_tags(self.module, self.ecs, arn, current["tags"], wanted_tags, purge, lowercase_keys=True):
+            if converge_tags(self.module, self.ecs, ECS_TAGS, arn, current["tags"], wanted_tags, purge):
                 changed = True
                 if not self.module.check_mode:
                     definition = self.latest()
@@ -487,19 +486,19 @@ class TaskDefinitionTask:
                     for old in deregistered:
                         self.deregister(old)
 
-        result: dict[str, Any] = {
-            "changed": changed,
-            "registered": register,
-            "differences": changes if current else ["family: new"],
-            "family_revision": family_revision,
-            "arn": arn,
-            "revision": revision,
-            "deregistered": deregistered,
-            "task_definition": definition or {},
-        }
-        if self.module._diff:
-            result["diff"] = {"before": before, "after": after}
-        return result
+        return result(
+            self.module,
+            changed,
+            before,
+            after,
+            registered=register,
+            differences=changes if current else ["family: new"],
+            family_revision=family_revision,
+            arn=arn,
+            revision=revision,
+            deregistered=deregistered,
+            task_definition=definition or {},
+        )
 
     def absent(self) -> dict[str, Any]:
         current = self.latest()
@@ -509,44 +508,41 @@ class TaskDefinitionTask:
         if not self.module.check_mode:
             for arn in active:
                 self.deregister(arn)
-        result: dict[str, Any] = {
-            "changed": bool(active),
-            "registered": False,
-            "differences": [],
-            "family_revision": "",
-            "arn": "",
-            "revision": 0,
-            "deregistered": active,
-            "task_definition": {},
-        }
-        if self.module._diff:
-            result["diff"] = {"before": {**normalize(current), "tags": current["tags"]} if current else {}, "after": {}}
-        return result
+        return result(
+            self.module,
+            bool(active),
+            {**normalize(current), "tags": current["tags"]} if current else {},
+            {},
+            registered=False,
+            differences=[],
+            family_revision="",
+            arn="",
+            revision=0,
+            deregistered=active,
+            task_definition={},
+        )
 
     def register(self, request: dict[str, Any], tags: dict[str, str]) -> Description:
-        params = dict(request)
+        params = {key: value for key, value in request.items() if key != "family"}
         if tags:
             params["tags"] = ecs_tag_list(tags)
-        try:
-            answer = self.ecs.register_task_definition(aws_retry=True, **params)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to register a revision of task definition {self.family}")
+        answer = register_task_definition(self.ecs, self.family, params)
         definition = answer["taskDefinition"]
         definition["tags"] = tags_to_dict(answer.get("tags")) or dict(tags)
         return definition
 
     def deregister(self, arn: str) -> None:
-        try:
-            self.ecs.deregister_task_definition(aws_retry=True, taskDefinition=arn)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to deregister task definition {arn}")
+        deregister_task_definition(self.ecs, arn)
 
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    task = TaskDefinitionTask(module, client(module, "ecs"))
-    result = task.present() if module.params["state"] == "present" else task.absent()
-    module.exit_json(**result)
+    task = TaskDefinitionTask(module, retrying_client(module, "ecs"))
+    try:
+        returned = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleECSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

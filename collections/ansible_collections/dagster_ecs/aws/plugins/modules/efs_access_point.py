@@ -179,23 +179,32 @@ replaced:
 
 from typing import Any
 
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import (
-    AWS_ERRORS,
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
+    converge_tags,
+    differences,
+    drop_empty,
+    predict_tags,
+    result,
+    retrying_client,
+)
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import (
+    EFS_TAGS,
+    AnsibleEFSError,
     access_point_state,
     access_point_to_ansible,
+    create_access_point,
+    delete_access_point,
     describe_access_points,
-    ensure_tags,
+    desired_tags,
     list_tags,
     name_tag,
-    predict_tags,
     wait_for,
 )
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import desired_tags as tags_to_converge_on
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import efs_client as make_client
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "state": {"default": "present", "choices": ["present", "absent"]},
@@ -261,14 +270,13 @@ def summarize_settings(posix_user: dict[str, Any] | None, root_directory: dict[s
     }
 
 
-def differences(current: Any, wanted: Any, path: str) -> list[str]:
-    """Human-readable differences between two option values, e.g. 'posix_user.uid: 1000 -> 1001'."""
-    if isinstance(current, dict) and isinstance(wanted, dict):
-        found = []
-        for key in sorted(set(current) | set(wanted)):
-            found.extend(differences(current.get(key), wanted.get(key), f"{path}.{key}"))
-        return found
-    return [] if current == wanted else [f"{path}: {current!r} -> {wanted!r}"]
+def create_request(file_system_id: str, settings: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
+    """CreateAccessPoint's parameters for the settings in option form (see wanted_settings)."""
+    request = snake_dict_to_camel_dict(
+        drop_empty({"file_system_id": file_system_id, **settings}), capitalize_first=True
+    )
+    request["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+    return request
 
 
 class AccessPointTask:
@@ -278,14 +286,12 @@ class AccessPointTask:
         self.params = module.params
         self.name: str = self.params["name"]
         self.file_system_id: str = self.params["file_system_id"]
-        self.wanted_tags, self.purge_tags = tags_to_converge_on(
-            self.name, self.params["tags"], self.params["purge_tags"]
-        )
+        self.wanted_tags, self.purge_tags = desired_tags(self.name, self.params["tags"], self.params["purge_tags"])
 
     def find(self) -> Description | None:
         found = [
             ap
-            for ap in describe_access_points(self.module, self.client, file_system_id=self.file_system_id)
+            for ap in describe_access_points(self.client, file_system_id=self.file_system_id)
             if name_tag(ap) == self.name
         ]
         if len(found) > 1:
@@ -297,9 +303,7 @@ class AccessPointTask:
         if not found:
             return None
         access_point = found[0]
-        access_point["Tags"] = ansible_dict_to_boto3_tag_list(
-            list_tags(self.module, self.client, access_point["AccessPointId"])
-        )
+        access_point["Tags"] = ansible_dict_to_boto3_tag_list(list_tags(self.client, access_point["AccessPointId"]))
         return access_point
 
     def wanted_settings(self) -> dict[str, Any]:
@@ -355,9 +359,10 @@ class AccessPointTask:
                     self.delete(current["AccessPointId"], wait=True)
                 access_point = self.create(wanted_settings)
             else:
-                ensure_tags(
+                converge_tags(
                     self.module,
                     self.client,
+                    EFS_TAGS,
                     current["AccessPointId"],
                     before["tags"] if before else {},
                     self.wanted_tags,
@@ -383,59 +388,36 @@ class AccessPointTask:
         access_point: Description | None,
         replaced: bool,
     ) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "changed": changed,
-            "replaced": replaced,
-            "access_point": access_point_to_ansible(access_point) if access_point else {},
-        }
-        if self.module._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return result(
+            self.module,
+            changed,
+            before,
+            after,
+            replaced=replaced,
+            access_point=access_point_to_ansible(access_point) if access_point else {},
+        )
 
     def create(self, settings: dict[str, Any]) -> Description:
-        params: dict[str, Any] = {
-            "FileSystemId": self.file_system_id,
-            "Tags": ansible_dict_to_boto3_tag_list(self.wanted_tags),
-        }
-        posix_user = settings["posix_user"]
-        if posix_user:
-            params["PosixUser"] = {"Uid": posix_user["uid"], "Gid": posix_user["gid"]}
-            if posix_user["secondary_gids"]:
-                params["PosixUser"]["SecondaryGids"] = posix_user["secondary_gids"]
-        root_directory = settings["root_directory"]
-        params["RootDirectory"] = {"Path": root_directory["path"]}
-        creation_info = root_directory["creation_info"]
-        if creation_info:
-            params["RootDirectory"]["CreationInfo"] = {
-                "OwnerUid": creation_info["owner_uid"],
-                "OwnerGid": creation_info["owner_gid"],
-                "Permissions": creation_info["permissions"],
-            }
-        try:
-            access_point = self.client.create_access_point(aws_retry=True, **params)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create EFS access point {self.name!r}")
+        request = create_request(self.file_system_id, settings, self.wanted_tags)
+        access_point = create_access_point(self.client, self.name, request)
         access_point_id = access_point["AccessPointId"]
         if self.params["wait"]:
             wait_for(
                 self.module,
                 f"EFS access point {access_point_id}",
-                lambda: access_point_state(self.module, self.client, access_point_id),
+                lambda: access_point_state(self.client, access_point_id),
                 ["available"],
                 self.params["wait_timeout"],
             )
         return self.find() or access_point
 
     def delete(self, access_point_id: str, wait: bool) -> None:
-        try:
-            self.client.delete_access_point(aws_retry=True, AccessPointId=access_point_id)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to delete EFS access point {access_point_id}")
+        delete_access_point(self.client, access_point_id)
         if wait:
             wait_for(
                 self.module,
                 f"EFS access point {access_point_id}",
-                lambda: access_point_state(self.module, self.client, access_point_id),
+                lambda: access_point_state(self.client, access_point_id),
                 [None],
                 self.params["wait_timeout"],
             )
@@ -454,9 +436,12 @@ def summarize(access_point: Description) -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    task = AccessPointTask(module, make_client(module))
-    result = task.present() if module.params["state"] == "present" else task.absent()
-    module.exit_json(**result)
+    task = AccessPointTask(module, retrying_client(module, "efs"))
+    try:
+        returned = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleEFSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

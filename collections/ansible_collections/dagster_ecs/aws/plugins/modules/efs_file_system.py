@@ -244,28 +244,43 @@ file_system:
 import json
 from typing import Any
 
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import (
-    AWS_ERRORS,
-    LIFECYCLE_KEYS,
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
+    converge_tags,
+    predict_tags,
+    result,
+    retrying_client,
+)
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import (
+    EFS_TAGS,
+    AnsibleEFSError,
     access_point_state,
+    create_file_system,
+    create_mount_target,
+    delete_access_point,
+    delete_file_system,
+    delete_mount_target,
     describe_access_points,
+    describe_file_systems,
     describe_mount_targets,
-    ensure_tags,
+    desired_tags,
     file_system_state,
     file_system_to_ansible,
     find_file_system,
+    modify_mount_target_security_groups,
     mount_target_state,
-    predict_tags,
+    put_backup,
+    put_lifecycle,
+    put_policy,
     read_file_system,
+    update_file_system,
     wait_for,
 )
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import desired_tags as tags_to_converge_on
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import efs_client as make_client
 
 LIFECYCLE_CHOICES = [
     "AFTER_1_DAY",
@@ -349,9 +364,7 @@ class FileSystemTask:
         self.params = module.params
         self.name: str = self.params["name"]
         self.creation_token: str = self.params["creation_token"] or self.name
-        self.wanted_tags, self.purge_tags = tags_to_converge_on(
-            self.name, self.params["tags"], self.params["purge_tags"]
-        )
+        self.wanted_tags, self.purge_tags = desired_tags(self.name, self.params["tags"], self.params["purge_tags"])
 
     # ------------------------------------------------------------------------------------------ wanted state
 
@@ -447,12 +460,12 @@ class FileSystemTask:
     # ------------------------------------------------------------------------------------------ run
 
     def present(self) -> dict[str, Any]:
-        found = find_file_system(self.module, self.client, self.name, self.creation_token)
+        found = find_file_system(self.client, self.name, self.creation_token)
         if found is None:
             before_details = None
             before = None
         else:
-            before_details = read_file_system(self.module, self.client, found)
+            before_details = read_file_system(self.client, found)
             before = summarize(before_details)
             self.check_immutable(before, found["FileSystemId"])
         after = self.wanted(before)
@@ -473,10 +486,10 @@ class FileSystemTask:
         return self.result(changed, before, after, details)
 
     def absent(self) -> dict[str, Any]:
-        found = find_file_system(self.module, self.client, self.name, self.creation_token)
+        found = find_file_system(self.client, self.name, self.creation_token)
         if found is None:
             return self.result(False, None, None, None)
-        details = read_file_system(self.module, self.client, found)
+        details = read_file_system(self.client, found)
         if not self.module.check_mode:
             self.delete(details)
         return self.result(True, summarize(details), None, None)
@@ -488,130 +501,104 @@ class FileSystemTask:
         after: dict[str, Any] | None,
         details: Description | None,
     ) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "changed": changed,
-            "file_system": file_system_to_ansible(details) if details else {},
-        }
-        if self.module._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return result(
+            self.module, changed, before, after, file_system=file_system_to_ansible(details) if details else {}
+        )
 
     # ------------------------------------------------------------------------------------------ writes
 
-    def describe(self, file_system_id: str) -> list[Description]:
-        try:
-            return self.client.describe_file_systems(aws_retry=True, FileSystemId=file_system_id)["FileSystems"]
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe EFS file system {file_system_id}")
-
     def create(self) -> Description:
-        p = self.params
-        params: dict[str, Any] = {
-            "CreationToken": self.creation_token,
-            "Encrypted": p["encrypted"],
-            "Tags": ansible_dict_to_boto3_tag_list(self.wanted_tags),
-        }
-        optional = {
-            "KmsKeyId": p["kms_key_id"],
-            "PerformanceMode": p["performance_mode"],
-            "ThroughputMode": p["throughput_mode"],
-            "ProvisionedThroughputInMibps": p["provisioned_throughput_in_mibps"]
-            if p["throughput_mode"] == "provisioned"
-            else None,
-            "AvailabilityZoneName": p["availability_zone_name"],
-            "Backup": p["backup"],
-        }
-        params.update({key: value for key, value in optional.items() if value is not None})
-        try:
-            file_system = self.client.create_file_system(aws_retry=True, **params)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create EFS file system {self.name!r}")
+        file_system = create_file_system(self.client, self.name, self.create_request())
         file_system_id = file_system["FileSystemId"]
         # Mount targets and policies need an available file system, whatever `wait` says.
         wait_for(
             self.module,
             f"EFS file system {file_system_id}",
-            lambda: file_system_state(self.module, self.client, file_system_id),
+            lambda: file_system_state(self.client, file_system_id),
             ["available"],
             self.params["wait_timeout"],
         )
         return file_system
 
+    def create_request(self) -> dict[str, Any]:
+        """CreateFileSystem's parameters: the options AWS takes at creation, those left unset left out."""
+        p = self.params
+        options = {
+            "creation_token": self.creation_token,
+            "encrypted": p["encrypted"],
+            "kms_key_id": p["kms_key_id"],
+            "performance_mode": p["performance_mode"],
+            "throughput_mode": p["throughput_mode"],
+            "provisioned_throughput_in_mibps": p["provisioned_throughput_in_mibps"]
+            if p["throughput_mode"] == "provisioned"
+            else None,
+            "availability_zone_name": p["availability_zone_name"],
+            "backup": p["backup"],
+        }
+        request = snake_dict_to_camel_dict(
+            {key: value for key, value in options.items() if value is not None}, capitalize_first=True
+        )
+        request["Tags"] = ansible_dict_to_boto3_tag_list(self.wanted_tags)
+        return request
+
     def converge(self, file_system_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
         """Apply every difference between `before` and `after` to the existing file system."""
         client = self.client
-        try:
-            ensure_tags(self.module, client, file_system_id, before["tags"], self.wanted_tags, self.purge_tags)
-            if (before["throughput_mode"], before["provisioned_throughput_in_mibps"]) != (
-                after["throughput_mode"],
-                after["provisioned_throughput_in_mibps"],
-            ):
-                update: dict[str, Any] = {"ThroughputMode": after["throughput_mode"]}
-                if after["throughput_mode"] == "provisioned":
-                    update["ProvisionedThroughputInMibps"] = after["provisioned_throughput_in_mibps"]
-                client.update_file_system(aws_retry=True, FileSystemId=file_system_id, **update)
-            if before["lifecycle"] != after["lifecycle"]:
-                policies = [{LIFECYCLE_KEYS[key]: value} for key, value in after["lifecycle"].items()]
-                client.put_lifecycle_configuration(
-                    aws_retry=True, FileSystemId=file_system_id, LifecyclePolicies=policies
-                )
-            if before["backup"] != after["backup"]:
-                status = "ENABLED" if after["backup"] else "DISABLED"
-                client.put_backup_policy(aws_retry=True, FileSystemId=file_system_id, BackupPolicy={"Status": status})
-            if before["policy"] != after["policy"]:
-                if after["policy"] is None:
-                    client.delete_file_system_policy(aws_retry=True, FileSystemId=file_system_id)
-                else:
-                    client.put_file_system_policy(
-                        aws_retry=True,
-                        FileSystemId=file_system_id,
-                        Policy=json.dumps(after["policy"]),
-                        BypassPolicyLockoutSafetyCheck=self.params["bypass_policy_lockout_safety_check"],
-                    )
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to update EFS file system {file_system_id}")
+        converge_tags(self.module, client, EFS_TAGS, file_system_id, before["tags"], self.wanted_tags, self.purge_tags)
+        throughput = ("throughput_mode", "provisioned_throughput_in_mibps")
+        if any(before[key] != after[key] for key in throughput):
+            update = {"throughput_mode": after["throughput_mode"]}
+            if after["throughput_mode"] == "provisioned":
+                update["provisioned_throughput_in_mibps"] = after["provisioned_throughput_in_mibps"]
+            update_file_system(client, file_system_id, snake_dict_to_camel_dict(update, capitalize_first=True))
+        if before["lifecycle"] != after["lifecycle"]:
+            put_lifecycle(client, file_system_id, after["lifecycle"])
+        if before["backup"] != after["backup"]:
+            put_backup(client, file_system_id, after["backup"])
+        if before["policy"] != after["policy"]:
+            put_policy(client, file_system_id, after["policy"], self.params["bypass_policy_lockout_safety_check"])
         if before["mount_targets"] != after["mount_targets"]:
             self.converge_mount_targets(file_system_id, self.params["mount_targets"])
 
     def converge_mount_targets(self, file_system_id: str, wanted: list[dict[str, Any]]) -> None:
         """Delete mount targets in unlisted subnets first (freeing their AZ), then create and update."""
-        current = {mt["SubnetId"]: mt for mt in describe_mount_targets(self.module, self.client, file_system_id)}
+        current = {mt["SubnetId"]: mt for mt in describe_mount_targets(self.client, file_system_id)}
         wanted_by_subnet = {mt["subnet_id"]: mt for mt in wanted}
         extra = [mt["MountTargetId"] for subnet_id, mt in current.items() if subnet_id not in wanted_by_subnet]
         created = []
-        try:
-            for mount_target_id in extra:
-                self.client.delete_mount_target(aws_retry=True, MountTargetId=mount_target_id)
-            for mount_target_id in extra:
-                # Always waited for: a new mount target in the same Availability Zone needs the old one gone.
-                self.wait_mount_target(mount_target_id, None)
-            for subnet_id, spec in wanted_by_subnet.items():
-                groups = spec["security_groups"]
-                if subnet_id not in current:
-                    params: dict[str, Any] = {"FileSystemId": file_system_id, "SubnetId": subnet_id}
-                    if groups is not None:
-                        params["SecurityGroups"] = groups
-                    created.append(self.client.create_mount_target(aws_retry=True, **params)["MountTargetId"])
-                elif groups is not None and sorted(groups) != sorted(current[subnet_id]["SecurityGroups"]):
-                    self.client.modify_mount_target_security_groups(
-                        aws_retry=True, MountTargetId=current[subnet_id]["MountTargetId"], SecurityGroups=groups
+        for mount_target_id in extra:
+            delete_mount_target(self.client, mount_target_id)
+        for mount_target_id in extra:
+            # Always waited for: a new mount target in the same Availability Zone needs the old one gone.
+            self.wait_mount_target(mount_target_id, None)
+        for subnet_id, spec in wanted_by_subnet.items():
+            groups = spec["security_groups"]
+            if subnet_id not in current:
+                request = {"subnet_id": subnet_id, "security_groups": groups}
+                request = {key: value for key, value in request.items() if value is not None}
+                created.append(
+                    create_mount_target(
+                        self.client, file_system_id, snake_dict_to_camel_dict(request, capitalize_first=True)
                     )
-            if self.params["wait"]:
-                for mount_target_id in created:
-                    self.wait_mount_target(mount_target_id, "available")
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to update the mount targets of EFS file system {file_system_id}")
+                )
+            elif groups is not None and sorted(groups) != sorted(current[subnet_id]["SecurityGroups"]):
+                modify_mount_target_security_groups(self.client, current[subnet_id]["MountTargetId"], groups)
+        if self.params["wait"]:
+            for mount_target_id in created:
+                self.wait_mount_target(mount_target_id, "available")
 
     def read(self, file_system_id: str) -> Description:
-        [file_system] = self.describe(file_system_id)
-        return read_file_system(self.module, self.client, file_system)
+        found = describe_file_systems(self.client, file_system_id=file_system_id)
+        if not found:
+            raise AnsibleEFSError(message=f"EFS file system {file_system_id} was deleted while the task ran")
+        return read_file_system(self.client, found[0])
 
     def wait_mount_target(self, mount_target_id: str, state: str | None) -> None:
         """Wait until the mount target is in `state`; None: until it is gone."""
         wait_for(
             self.module,
             f"EFS mount target {mount_target_id}",
-            lambda: mount_target_state(self.module, self.client, mount_target_id),
+            lambda: mount_target_state(self.client, mount_target_id),
             [state],
             self.params["wait_timeout"],
         )
@@ -620,32 +607,29 @@ class FileSystemTask:
         """Access points, then mount targets (AWS refuses to delete a file system that has any), then it."""
         file_system_id = details["FileSystemId"]
         client = self.client
-        try:
-            access_points = describe_access_points(self.module, client, file_system_id=file_system_id)
+        access_points = describe_access_points(client, file_system_id=file_system_id)
+        for access_point in access_points:
+            delete_access_point(client, access_point["AccessPointId"])
+        for mount_target in details["MountTargets"]:
+            delete_mount_target(client, mount_target["MountTargetId"])
+        for mount_target in details["MountTargets"]:
+            # The file system can only be deleted once its mount targets are gone.
+            self.wait_mount_target(mount_target["MountTargetId"], None)
+        if self.params["wait"]:
             for access_point in access_points:
-                client.delete_access_point(aws_retry=True, AccessPointId=access_point["AccessPointId"])
-            for mount_target in details["MountTargets"]:
-                client.delete_mount_target(aws_retry=True, MountTargetId=mount_target["MountTargetId"])
-            for mount_target in details["MountTargets"]:
-                # The file system can only be deleted once its mount targets are gone.
-                self.wait_mount_target(mount_target["MountTargetId"], None)
-            if self.params["wait"]:
-                for access_point in access_points:
-                    wait_for(
-                        self.module,
-                        f"EFS access point {access_point['AccessPointId']}",
-                        lambda ap=access_point["AccessPointId"]: access_point_state(self.module, client, ap),
-                        [None],
-                        self.params["wait_timeout"],
-                    )
-            client.delete_file_system(aws_retry=True, FileSystemId=file_system_id)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to delete EFS file system {file_system_id}")
+                wait_for(
+                    self.module,
+                    f"EFS access point {access_point['AccessPointId']}",
+                    lambda ap=access_point["AccessPointId"]: access_point_state(client, ap),
+                    [None],
+                    self.params["wait_timeout"],
+                )
+        delete_file_system(client, file_system_id)
         if self.params["wait"]:
             wait_for(
                 self.module,
                 f"EFS file system {file_system_id}",
-                lambda: file_system_state(self.module, client, file_system_id),
+                lambda: file_system_state(client, file_system_id),
                 [None],
                 self.params["wait_timeout"],
             )
@@ -666,9 +650,12 @@ def main() -> None:
     )
     if module.params["kms_key_id"] and not module.params["encrypted"]:
         module.fail_json(msg="kms_key_id requires encrypted=true")
-    task = FileSystemTask(module, make_client(module))
-    result = task.present() if module.params["state"] == "present" else task.absent()
-    module.exit_json(**result)
+    task = FileSystemTask(module, retrying_client(module, "efs"))
+    try:
+        returned = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleEFSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

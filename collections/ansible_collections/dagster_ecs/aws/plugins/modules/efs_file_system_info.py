@@ -107,13 +107,14 @@ file_systems:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import (
+    AnsibleEFSError,
     describe_file_systems,
     file_system_to_ansible,
     name_tag,
     read_file_system,
 )
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.efs import efs_client as make_client
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "name": {},
@@ -122,22 +123,26 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
+def find(params: dict[str, Any], client: Client) -> list[dict[str, Any]]:
+    """The file systems the options select, as the module returns them."""
+    found = describe_file_systems(
+        client, file_system_id=params["file_system_id"], creation_token=params["creation_token"]
+    )
+    if params["name"] is not None:
+        found = [fs for fs in found if name_tag(fs) == params["name"]]
+    return [file_system_to_ansible(read_file_system(client, fs, include_access_points=True)) for fs in found]
+
+
 def main() -> None:
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[("file_system_id", "creation_token")],
         supports_check_mode=True,
     )
-    client = make_client(module)
-    params = module.params
-    found = describe_file_systems(
-        module, client, file_system_id=params["file_system_id"], creation_token=params["creation_token"]
-    )
-    if params["name"] is not None:
-        found = [fs for fs in found if name_tag(fs) == params["name"]]
-    file_systems = [
-        file_system_to_ansible(read_file_system(module, client, fs, include_access_points=True)) for fs in found
-    ]
+    try:
+        file_systems = find(module.params, retrying_client(module, "efs"))
+    except AnsibleEFSError as e:
+        module.fail_json_aws_error(e)
     module.exit_json(changed=False, file_systems=file_systems)
 
 

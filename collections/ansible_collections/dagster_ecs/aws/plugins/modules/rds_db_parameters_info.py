@@ -52,7 +52,7 @@ parameters:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.rds import AnsibleRDSError, describe_db_parameters
 
 ARGUMENT_SPEC: dict[str, Any] = {

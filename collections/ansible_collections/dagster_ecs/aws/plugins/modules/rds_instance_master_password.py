@@ -124,8 +124,7 @@ from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, Description, result, retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.kms import key_arn
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.rds import describe_db_instance, modify_db_instance
 
@@ -278,14 +277,9 @@ class MasterPasswordTask:
             else:
                 instance = self.instance()
             after = {**summarize(instance), **({"rotated": True} if rotate else {})}
-        result: dict[str, Any] = {
-            "changed": changed,
-            "rotated": rotate,
-            "master_user_secret": master_user_secret(instance),
-        }
-        if self.module._diff:
-            result["diff"] = {"before": before, "after": after}
-        return result
+        return result(
+            self.module, changed, before, after, rotated=rotate, master_user_secret=master_user_secret(instance)
+        )
 
 
 def main() -> None:
@@ -294,10 +288,10 @@ def main() -> None:
         module.fail_json(msg="rotate=true needs state=present: only a password RDS manages can be rotated by RDS")
     task = MasterPasswordTask(module, retrying_client(module, "rds"))
     try:
-        result = task.run()
+        returned = task.run()
     except AnsibleAWSError as e:  # RDS's or KMS's
         module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

@@ -80,8 +80,7 @@ bucket_logging:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import Client, result, retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.s3 import (
     AnsibleS3Error,
     get_bucket_logging,
@@ -123,10 +122,7 @@ def converge(module: AnsibleAWSModule, client: Client) -> dict[str, Any]:
     if changed and not module.check_mode:
         put_bucket_logging(client, bucket, logging_status(after))
         after = current_logging(module, client, bucket)
-    result: dict[str, Any] = {"changed": changed, "bucket_logging": after}
-    if module._diff:
-        result["diff"] = {"before": before, "after": after}
-    return result
+    return result(module, changed, before, after, bucket_logging=after)
 
 
 def main() -> None:
@@ -136,10 +132,10 @@ def main() -> None:
         supports_check_mode=True,
     )
     try:
-        result = converge(module, retrying_client(module, "s3"))
+        returned = converge(module, retrying_client(module, "s3"))
     except AnsibleS3Error as e:
         module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

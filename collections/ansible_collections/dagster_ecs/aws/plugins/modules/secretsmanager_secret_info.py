@@ -65,7 +65,7 @@ secret:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import client as retrying_client
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import retrying_client
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.secretsmanager import (
     AnsibleSecretsManagerError,
     describe_secret,

@@ -87,21 +87,30 @@ namespace:
 
 from typing import Any
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
-    AWS_ERRORS,
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
-    client,
-    ensure_tags,
+    converge_tags,
     predict_tags,
+    result,
+    retrying_client,
+    snake_description,
 )
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.servicediscovery import (
+    CLOUD_MAP_TAGS,
+    AnsibleServiceDiscoveryError,
+    create_private_dns_namespace,
+    delete_namespace,
+    get_namespace,
+    hosted_zone_vpcs,
     list_namespaces,
     list_tags,
     new_request_id,
+    soa_properties,
+    update_private_dns_namespace,
     wait_for_operation,
 )
 
@@ -117,6 +126,30 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
+def create_request(name: str, vpc_id: str, wanted: dict[str, Any]) -> dict[str, Any]:
+    """CreatePrivateDnsNamespace's parameters (but the name) for the summary `wanted`."""
+    request = snake_dict_to_camel_dict(
+        {"vpc": vpc_id, "creator_request_id": new_request_id(name), "description": wanted["description"] or None},
+        capitalize_first=True,
+    )
+    request = {key: value for key, value in request.items() if value is not None}
+    if wanted["soa_ttl"] is not None:
+        request["Properties"] = soa_properties(wanted["soa_ttl"])
+    if wanted["tags"]:
+        request["Tags"] = ansible_dict_to_boto3_tag_list(wanted["tags"])
+    return request
+
+
+def update_request(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """UpdatePrivateDnsNamespace's Namespace for what differs; empty when nothing it can change does."""
+    change: dict[str, Any] = {}
+    if before["description"] != after["description"]:
+        change["Description"] = after["description"]
+    if before["soa_ttl"] != after["soa_ttl"] and after["soa_ttl"] is not None:
+        change["Properties"] = soa_properties(after["soa_ttl"])
+    return change
+
+
 class NamespaceTask:
     def __init__(self, module: AnsibleAWSModule, sd: Client, route53: Client) -> None:
         self.module = module
@@ -126,27 +159,15 @@ class NamespaceTask:
         self.name: str = self.params["name"]
         self.vpc_id: str = self.params["vpc_id"]
 
-    def zone_vpcs(self, hosted_zone_id: str | None) -> list[str]:
-        if not hosted_zone_id:
-            return []
-        try:
-            zone = self.route53.get_hosted_zone(aws_retry=True, Id=hosted_zone_id)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to read hosted zone {hosted_zone_id}")
-        return [vpc["VPCId"] for vpc in zone.get("VPCs", [])]
-
     def find(self) -> Description | None:
         """The namespace with this name in this VPC, with HostedZoneId, VpcId and Tags; None if there is none."""
-        for summary in list_namespaces(self.module, self.sd, self.name):
-            try:
-                namespace = self.sd.get_namespace(aws_retry=True, Id=summary["Id"])["Namespace"]
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to read Cloud Map namespace {summary['Id']}")
-            dns = (namespace.get("Properties") or {}).get("DnsProperties") or {}
-            if self.vpc_id in self.zone_vpcs(dns.get("HostedZoneId")):
-                namespace["HostedZoneId"] = dns.get("HostedZoneId")
+        for summary in list_namespaces(self.sd, self.name):
+            namespace = get_namespace(self.sd, summary["Id"])
+            hosted_zone_id = ((namespace.get("Properties") or {}).get("DnsProperties") or {}).get("HostedZoneId")
+            if hosted_zone_id and self.vpc_id in hosted_zone_vpcs(self.route53, hosted_zone_id):
+                namespace["HostedZoneId"] = hosted_zone_id
                 namespace["VpcId"] = self.vpc_id
-                namespace["Tags"] = list_tags(self.module, self.sd, namespace["Arn"])
+                namespace["Tags"] = list_tags(self.sd, namespace["Arn"])
                 return namespace
         return None
 
@@ -189,49 +210,26 @@ class NamespaceTask:
         return self.result(changed, before, after, namespace)
 
     def create(self, wanted: dict[str, Any]) -> None:
-        params: dict[str, Any] = {
-            "Name": self.name,
-            "Vpc": self.vpc_id,
-            "CreatorRequestId": new_request_id(self.name),
-        }
-        if wanted["description"]:
-            params["Description"] = wanted["description"]
-        if wanted["soa_ttl"] is not None:
-            params["Properties"] = {"DnsProperties": {"SOA": {"TTL": wanted["soa_ttl"]}}}
-        if wanted["tags"]:
-            params["Tags"] = ansible_dict_to_boto3_tag_list(wanted["tags"])
-        try:
-            operation_id = self.sd.create_private_dns_namespace(aws_retry=True, **params)["OperationId"]
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create Cloud Map namespace {self.name}")
+        operation_id = create_private_dns_namespace(self.sd, self.name, create_request(self.name, self.vpc_id, wanted))
         wait_for_operation(
             self.module, self.sd, operation_id, f"creating namespace {self.name}", self.params["wait_timeout"]
         )
 
     def update(self, namespace: Description, before: dict[str, Any], after: dict[str, Any]) -> None:
-        change: dict[str, Any] = {}
-        if before["description"] != after["description"]:
-            change["Description"] = after["description"]
-        if before["soa_ttl"] != after["soa_ttl"] and after["soa_ttl"] is not None:
-            change["Properties"] = {"DnsProperties": {"SOA": {"TTL": after["soa_ttl"]}}}
+        change = update_request(before, after)
         if change:
-            try:
-                operation_id = self.sd.update_private_dns_namespace(
-                    aws_retry=True, Id=namespace["Id"], Namespace=change, UpdaterRequestId=new_request_id(self.name)
-                )["OperationId"]
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to update Cloud Map namespace {self.name}")
+            operation_id = update_private_dns_namespace(self.sd, self.name, namespace["Id"], change)
             wait_for_operation(
                 self.module, self.sd, operation_id, f"updating namespace {self.name}", self.params["wait_timeout"]
             )
-        ensure_tags(
+        converge_tags(
             self.module,
             self.sd,
+            CLOUD_MAP_TAGS,
             namespace["Arn"],
             before["tags"],
             self.params["tags"],
             self.params["purge_tags"],
-            lowercase_keys=False,
         )
 
     def absent(self) -> dict[str, Any]:
@@ -239,33 +237,27 @@ class NamespaceTask:
         if namespace is None:
             return self.result(False, {}, {}, None)
         if not self.module.check_mode:
-            try:
-                operation_id = self.sd.delete_namespace(aws_retry=True, Id=namespace["Id"])["OperationId"]
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to delete Cloud Map namespace {self.name}")
-            wait_for_operation(
-                self.module, self.sd, operation_id, f"deleting namespace {self.name}", self.params["wait_timeout"]
-            )
+            operation_id = delete_namespace(self.sd, self.name, namespace["Id"])
+            if operation_id:  # False: deleted meanwhile
+                wait_for_operation(
+                    self.module, self.sd, operation_id, f"deleting namespace {self.name}", self.params["wait_timeout"]
+                )
         return self.result(True, self.summarize(namespace), {}, None)
 
     def result(
         self, changed: bool, before: dict[str, Any], after: dict[str, Any], namespace: Description | None
     ) -> dict[str, Any]:
-        described: dict[str, Any] = {}
-        if namespace:
-            described = camel_dict_to_snake_dict({k: v for k, v in namespace.items() if k != "Tags"})
-            described["tags"] = namespace["Tags"]
-        result: dict[str, Any] = {"changed": changed, "namespace": described}
-        if self.module._diff:
-            result["diff"] = {"before": before, "after": after}
-        return result
+        return result(self.module, changed, before, after, namespace=snake_description(namespace))
 
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    task = NamespaceTask(module, client(module, "servicediscovery"), client(module, "route53"))
-    result = task.present() if module.params["state"] == "present" else task.absent()
-    module.exit_json(**result)
+    task = NamespaceTask(module, retrying_client(module, "servicediscovery"), retrying_client(module, "route53"))
+    try:
+        returned = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleServiceDiscoveryError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":

@@ -114,24 +114,31 @@ replaced:
 
 from typing import Any
 
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
-    AWS_ERRORS,
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Client,
     Description,
-    client,
+    converge_tags,
     differences,
-    ensure_tags,
-    lacks_required_tags,
     predict_tags,
+    result,
+    retrying_client,
+    snake_description,
 )
+from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import lacks_required_tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.servicediscovery import (
+    CLOUD_MAP_TAGS,
+    AnsibleServiceDiscoveryError,
+    create_service,
+    delete_service,
+    dns_records,
     get_service,
     list_services,
     list_tags,
     new_request_id,
-    to_snake,
+    update_service,
     wait_for_operation,
 )
 
@@ -170,6 +177,32 @@ def records(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     )
 
 
+def create_request(name: str, namespace_id: str, wanted: dict[str, Any]) -> dict[str, Any]:
+    """CreateService's parameters (but the name) for the summary `wanted`."""
+    request = snake_dict_to_camel_dict(
+        {
+            "namespace_id": namespace_id,
+            "creator_request_id": new_request_id(name),
+            "dns_config": {"routing_policy": wanted["routing_policy"]},
+        },
+        capitalize_first=True,
+    )
+    request["DnsConfig"]["DnsRecords"] = dns_records(wanted["dns_records"])
+    if wanted["description"]:
+        request["Description"] = wanted["description"]
+    if wanted["health_check_custom_config"]:
+        # FailureThreshold is deprecated; AWS always uses 1.
+        request["HealthCheckCustomConfig"] = {"FailureThreshold": 1}
+    if wanted["tags"]:
+        request["Tags"] = ansible_dict_to_boto3_tag_list(wanted["tags"])
+    return request
+
+
+def update_request(after: dict[str, Any]) -> dict[str, Any]:
+    """UpdateService's Service: it replaces the DNS records and the description, so both are always sent."""
+    return {"Description": after["description"], "DnsConfig": {"DnsRecords": dns_records(after["dns_records"])}}
+
+
 class DiscoveryServiceTask:
     def __init__(self, module: AnsibleAWSModule, sd: Client) -> None:
         self.module = module
@@ -179,11 +212,11 @@ class DiscoveryServiceTask:
         self.namespace_id: str = self.params["namespace_id"]
 
     def find(self) -> Description | None:
-        found = [s for s in list_services(self.module, self.sd, self.namespace_id) if s.get("Name") == self.name]
+        found = [s for s in list_services(self.sd, self.namespace_id) if s.get("Name") == self.name]
         if not found:
             return None
-        service = get_service(self.module, self.sd, found[0]["Id"])
-        service["Tags"] = list_tags(self.module, self.sd, service["Arn"])
+        service = get_service(self.sd, found[0]["Id"])
+        service["Tags"] = list_tags(self.sd, service["Arn"])
         return service
 
     @staticmethod
@@ -235,56 +268,26 @@ class DiscoveryServiceTask:
         return self.result(changed, before, after, service, replace)
 
     def create(self, wanted: dict[str, Any]) -> None:
-        params: dict[str, Any] = {
-            "Name": self.name,
-            "NamespaceId": self.namespace_id,
-            "CreatorRequestId": new_request_id(self.name),
-            "DnsConfig": {
-                "RoutingPolicy": wanted["routing_policy"],
-                "DnsRecords": [{"Type": r["type"], "TTL": r["ttl"]} for r in wanted["dns_records"]],
-            },
-        }
-        if wanted["description"]:
-            params["Description"] = wanted["description"]
-        if wanted["health_check_custom_config"]:
-            # FailureThreshold is deprecated; AWS always uses 1.
-            params["HealthCheckCustomConfig"] = {"FailureThreshold": 1}
-        if wanted["tags"]:
-            params["Tags"] = ansible_dict_to_boto3_tag_list(wanted["tags"])
-        try:
-            self.sd.create_service(aws_retry=True, **params)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create Cloud Map service {self.name}")
+        create_service(self.sd, self.name, create_request(self.name, self.namespace_id, wanted))
 
     def update(self, service: Description, before: dict[str, Any], after: dict[str, Any]) -> None:
         if before["description"] != after["description"] or before["dns_records"] != after["dns_records"]:
-            # UpdateService replaces the DNS records and description; both are always sent.
-            change = {
-                "Description": after["description"],
-                "DnsConfig": {"DnsRecords": [{"Type": r["type"], "TTL": r["ttl"]} for r in after["dns_records"]]},
-            }
-            try:
-                operation_id = self.sd.update_service(aws_retry=True, Id=service["Id"], Service=change)["OperationId"]
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to update Cloud Map service {self.name}")
+            operation_id = update_service(self.sd, self.name, service["Id"], update_request(after))
             wait_for_operation(
                 self.module, self.sd, operation_id, f"updating service {self.name}", self.params["wait_timeout"]
             )
-        ensure_tags(
+        converge_tags(
             self.module,
             self.sd,
+            CLOUD_MAP_TAGS,
             service["Arn"],
             before["tags"],
             self.params["tags"],
             self.params["purge_tags"],
-            lowercase_keys=False,
         )
 
     def delete(self, service: Description) -> None:
-        try:
-            self.sd.delete_service(aws_retry=True, Id=service["Id"])
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to delete Cloud Map service {self.name}")
+        delete_service(self.sd, self.name, service["Id"])
 
     def absent(self) -> dict[str, Any]:
         service = self.find()
@@ -302,18 +305,17 @@ class DiscoveryServiceTask:
         service: Description | None,
         replaced: bool,
     ) -> dict[str, Any]:
-        described = to_snake({k: v for k, v in service.items() if k != "Tags"}, service["Tags"]) if service else {}
-        result: dict[str, Any] = {"changed": changed, "service": described, "replaced": replaced}
-        if self.module._diff:
-            result["diff"] = {"before": before, "after": after}
-        return result
+        return result(self.module, changed, before, after, service=snake_description(service), replaced=replaced)
 
 
 def main() -> None:
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    task = DiscoveryServiceTask(module, client(module, "servicediscovery"))
-    result = task.present() if module.params["state"] == "present" else task.absent()
-    module.exit_json(**result)
+    task = DiscoveryServiceTask(module, retrying_client(module, "servicediscovery"))
+    try:
+        returned = task.present() if module.params["state"] == "present" else task.absent()
+    except AnsibleServiceDiscoveryError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**returned)
 
 
 if __name__ == "__main__":
