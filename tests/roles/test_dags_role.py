@@ -1,6 +1,7 @@
 """The dags role: bad input fails before any AWS call naming the variable; Fargate delivery through the publisher
-task (tests/support/fargate_agent.py plays Fargate's agent); and going live: after a publish the role reloads the
-code location through a real webserver and fails when it does not serve what was published."""
+task (tests/support/fargate_agent.py plays Fargate's agent); the play ends saying which release is live; and going
+live: after a publish the role reloads the code location through a real webserver and fails when it does not serve
+what was published."""
 
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ import yaml
 from dagster_ecs.config.workspace import grpc_workspace
 from dagster_ecs.publish.manifest import build_manifest
 from dagster_ecs.publish.release import live_manifest
-from tests.roles.runner import rejection, run_role
+from tests.roles.runner import RoleRun, rejection, run_role
 from tests.support.dagster_processes import DagsterGraphQL, DagsterProcesses, base_env
 from tests.support.fargate_agent import fargate_agent
 from tests.support.moto_server import MotoServer
@@ -78,9 +79,44 @@ def test_fargate_delivery_runs_the_publisher_task_once(aws: MotoServer, tmp_path
     assert ran.command[:4] == ["python", "-m", "dagster_ecs.publish", "apply"]
     assert live_manifest(stack.efs / "main") == build_manifest(stack.sources / "main")
     assert "dags_webserver_url is empty" in published.result("Say why the code location is not reloaded - main")["msg"]
+    release = published.result("Apply in a one-off Fargate task - main")["release"]
+    assert summary(published) == [f"main: release {release} went live (replacing nothing)"]
     assert again.rc == 0, again.failures
     assert again.changed == []
     assert again.writes == [], "no upload, no task: the live release is the source"
+    # No task ran, so only the manifest digest names the release: its id ends in the digest's first 12 digits.
+    assert summary(again) == [f"main: release ending in -{release.rsplit('-', 1)[1]} is live, unchanged"]
+
+
+def test_the_play_ends_saying_which_release_went_live(aws: MotoServer, tmp_path: Path) -> None:
+    sources, efs = tmp_path / "dags", tmp_path / "efs"
+    shutil.copytree(REPO_ROOT / "dags" / "main", sources / "main", ignore=shutil.ignore_patterns("__pycache__"))
+    efs.mkdir()
+    boto3.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
+    role_vars = {**VALID, "dags_source_dir": str(sources), "dags_target_dir": str(efs), "dags_preflight": False}
+    applied = "Apply on the host that mounts the file system - main"
+
+    first = run_role(tmp_path / "1", "dags", role_vars, aws=aws)
+    assert first.rc == 0, first.failures
+    release_1 = first.result(applied)["release"]
+    assert summary(first) == [f"main: release {release_1} went live (replacing nothing)"]
+
+    (sources / "main" / "extra_dag.py").write_text(EXTRA_DAG.format(name="extra_asset"))
+    second = run_role(tmp_path / "2", "dags", role_vars, aws=aws)
+    assert second.rc == 0, second.failures
+    release_2 = second.result(applied)["release"]
+    assert release_2 != release_1
+    assert summary(second) == [f"main: release {release_2} went live (replacing {release_1})"]
+
+    rollback = {**role_vars, "dags_action": "rollback"}
+    checked_back = run_role(tmp_path / "3", "dags", rollback, aws=aws, check=True)
+    assert checked_back.rc == 0, checked_back.failures
+    assert summary(checked_back) == [f"main: would roll back from {release_2} to {release_1}"]
+    assert checked_back.writes == [], "check mode wrote to the bucket"
+
+    rolled_back = run_role(tmp_path / "4", "dags", rollback, aws=aws)
+    assert rolled_back.rc == 0, rolled_back.failures
+    assert summary(rolled_back) == [f"main: rolled back: release {release_1} is live (was {release_2})"]
 
 
 @pytest.mark.e2e
@@ -136,6 +172,11 @@ def {name}() -> int:
 
 defs = Definitions(assets=[{name}])
 """
+
+
+def summary(run: RoleRun) -> list[str]:
+    """The lines of the role's last task, which says which release is live in each repository."""
+    return run.result("Say which release is live")["msg"]
 
 
 def asset_keys(graphql: DagsterGraphQL) -> list[str]:
