@@ -138,10 +138,10 @@ def test_a_missing_name_prefix_is_named(aws: MotoServer, tmp_path: Path, role: s
 # Under --check on an empty account nothing exists yet: ids are empty; the VPC CIDR is the one it will get.
 EXPECTED_OUTPUTS: dict[str, dict[str, Any]] = {
     "network": {
-        "network_vpc_id": "",
-        "network_vpc_cidr": "10.40.0.0/16",
-        "network_private_subnet_ids": [],
-        "network_public_subnet_ids": [],
+        "network_vpc_id_out": "",
+        "network_vpc_cidr_out": "10.40.0.0/16",
+        "network_private_subnet_ids_out": [],
+        "network_public_subnet_ids_out": [],
         "network_security_group_ids": {},
     },
     "loadbalancer": {"loadbalancer_target_group_arn": "", "loadbalancer_dns_name": "", "loadbalancer_arn": ""},

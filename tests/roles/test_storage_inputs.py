@@ -113,12 +113,12 @@ def test_a_missing_required_variable_is_named(aws: MotoServer, tmp_path: Path, r
 # yet are empty.
 EXPECTED_OUTPUTS = {
     "storage": {
-        "storage_bucket_name": f"{PREFIX}-{ACCOUNT}",
+        "storage_bucket_name_out": f"{PREFIX}-{ACCOUNT}",
         "storage_bucket_arn": f"arn:aws:s3:::{PREFIX}-{ACCOUNT}",
         "storage_log_bucket_name": f"{PREFIX}-{ACCOUNT}-logs",
         "storage_loadbalancer_log_prefix": "alb",
     },
-    "registry": {"registry_repository_name": "", "registry_repository_uri": "", "registry_repository_arn": ""},
+    "registry": {"registry_repository_name_out": "", "registry_repository_uri": "", "registry_repository_arn": ""},
     "logs": {
         "logs_group_names": {
             "webserver": f"/{PREFIX}/webserver",
@@ -143,7 +143,7 @@ def test_valid_input_under_check_reads_and_writes_nothing(aws: MotoServer, tmp_p
 
 def test_storage_bucket_name_can_be_given(aws: MotoServer, tmp_path: Path) -> None:
     run = checked(aws, tmp_path, "storage", {**VALID["storage"], "storage_bucket_name": "my.bucket-1"})
-    assert run.facts["storage_bucket_name"] == "my.bucket-1"
+    assert run.facts["storage_bucket_name_out"] == "my.bucket-1"
     assert run.facts["storage_bucket_arn"] == "arn:aws:s3:::my.bucket-1"
 
 
