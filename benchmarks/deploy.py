@@ -1,8 +1,10 @@
-"""Deploy the whole stack to a fresh emulator twice; report wall time and AWS API calls by action.
+"""Deploy the whole stack to a fresh emulator twice per Ansible strategy; report wall time and AWS API calls by
+action, the strategies side by side.
 
-    uv run python -m benchmarks.deploy [--runs 2] [--markdown]
+    uv run python -m benchmarks.deploy [--runs 2] [--strategies linear,dagster_ecs.aws.mitogen_linear] [OPTIONS]
 
-The second run must make zero write calls (it is idempotent); the script exits 1 if it does not.
+Options the script does not know go to ansible-playbook (e.g. --tags efs). Every run after the first must make
+zero write calls (it is idempotent); the script exits 1 if one does not.
 """
 
 import argparse
@@ -35,6 +37,9 @@ class RunResult:
         return [c for c in self.calls if not c.write]
 
 
+STRATEGIES = "linear,dagster_ecs.aws.mitogen_linear"  # Ansible's own, and the project's default (ansible.cfg)
+
+
 def deploy(env: dict[str, str], call_log: Path, extra: list[str]) -> RunResult:
     before = len(read_calls(call_log))
     started = time.monotonic()
@@ -47,8 +52,7 @@ def deploy(env: dict[str, str], call_log: Path, extra: list[str]) -> RunResult:
     return RunResult(seconds, read_calls(call_log)[before:])
 
 
-def table(results: list[RunResult]) -> str:
-    names = [f"run {i + 1}" for i in range(len(results))]
+def table(names: list[str], results: list[RunResult]) -> str:
     lines = [
         "| | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(results),
@@ -67,20 +71,30 @@ def table(results: list[RunResult]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=2)
-    args, extra = parser.parse_known_args(argv)
+def runs(strategy: str, count: int, extra: list[str]) -> list[RunResult]:
+    """`count` deploys of the whole stack with `strategy`, on an emulator of their own."""
     with tempfile.TemporaryDirectory(prefix="dagster-ecs-bench-") as tmp:
         state_dir = Path(tmp) / "emulator"
         state = control.start(state_dir, None, "ap-southeast-2")
         try:
-            env = {**os.environ, **control.environment(state), "ANSIBLE_NOCOLOR": "1"}
-            results = [deploy(env, Path(str(state["call_log"])), extra) for _ in range(args.runs)]
+            env = {**os.environ, **control.environment(state), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_STRATEGY": strategy}
+            return [deploy(env, Path(str(state["call_log"])), extra) for _ in range(count)]
         finally:
             control.stop(state_dir)
-    print(table(results))
-    rerun_writes = sum(len(r.writes) for r in results[1:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--strategies", default=STRATEGIES, help="comma-separated, measured one after the other")
+    args, extra = parser.parse_known_args(argv)
+    names: list[str] = []
+    results: list[RunResult] = []
+    for strategy in args.strategies.split(","):
+        results += runs(strategy, args.runs, extra)
+        names += [f"{strategy.rsplit('.', 1)[-1]} run {i + 1}" for i in range(args.runs)]
+    print(table(names, results))
+    rerun_writes = sum(len(r.writes) for i, r in enumerate(results) if i % args.runs)
     if rerun_writes:
         print(f"\nre-runs made {rerun_writes} write calls; they must make none", file=sys.stderr)
         return 1

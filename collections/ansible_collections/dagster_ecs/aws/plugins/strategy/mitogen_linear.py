@@ -1,0 +1,36 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+name: mitogen_linear
+short_description: The linear strategy, with modules run by Mitogen in one persistent interpreter
+description:
+  - Ansible's C(linear) strategy with Mitogen for Ansible's connection and module runner: instead of starting a new
+    Python interpreter per task (and per loop item) that imports botocore and the module utilities again, modules run
+    in a persistent interpreter on the target. Every task of this project runs on the control node and calls AWS, so
+    this is where the time of a deploy goes (docs/benchmarks.md measures it).
+  - Module behaviour, check mode and diff are unchanged; the plays and roles need no change.
+  - Without the C(mitogen) Python package it warns and behaves exactly as C(linear).
+    C(ANSIBLE_STRATEGY=linear) turns Mitogen off for a run.
+requirements:
+  - mitogen >= 0.3.54 (the first release for ansible-core 2.21), in the Python that runs ansible-playbook
+"""
+
+from ansible.plugins.loader import strategy_loader
+from ansible.utils.display import Display
+
+_Linear = strategy_loader.get("ansible.builtin.linear", class_only=True)
+
+try:
+    # Mitogen's own plugin is a mix-in over `linear` in a file that patches sys.path; this is the same class
+    # without the path patching, found by FQCN through the collection path like the project's other plugins.
+    import ansible_mitogen.strategy
+except ImportError:
+    Display().warning("dagster_ecs.aws.mitogen_linear: the mitogen package is not installed, running as linear")
+
+    class StrategyModule(_Linear):
+        pass
+
+else:
+
+    class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
+        pass
