@@ -57,6 +57,15 @@ def predict_tags(current: Tags, wanted: Tags | None, purge: bool) -> Tags:
     return result
 
 
+def lacks_required_tags(module: AnsibleAWSModule, what: str, tags: Tags) -> bool:
+    """True (after a warning) when O(require_tags) is set and `tags` do not carry all of them."""
+    required = module.params.get("require_tags") or {}
+    missing = {key: value for key, value in required.items() if tags.get(key) != value}
+    if missing:
+        module.warn(f"Not deleting {what}: it lacks the required tags {missing}, so this playbook did not create it.")
+    return bool(missing)
+
+
 @dataclass(frozen=True)
 class TagApi:
     """How one service's TagResource / UntagResource name the resource, the tag list and the tag keys, and the

@@ -8,7 +8,6 @@ from typing import Any
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
@@ -72,15 +71,6 @@ def strategy(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         ),
         key=lambda item: item["capacity_provider"],
     )
-
-
-def lacks_required_tags(module: AnsibleAWSModule, what: str, tags: Tags) -> bool:
-    """True (after a warning) when O(require_tags) is set and `tags` do not carry all of them."""
-    required = module.params.get("require_tags") or {}
-    missing = {key: value for key, value in required.items() if tags.get(key) != value}
-    if missing:
-        module.warn(f"Not deleting {what}: it lacks the required tags {missing}, so this playbook did not create it.")
-    return bool(missing)
 
 
 # ---------------------------------------------------------------------------------------------------- clusters

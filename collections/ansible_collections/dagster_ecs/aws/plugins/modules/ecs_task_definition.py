@@ -167,6 +167,7 @@ from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     converge_tags,
     differences,
     drop_empty,
+    lacks_required_tags,
     predict_tags,
     result,
     retrying_client,
@@ -178,7 +179,6 @@ from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import (
     deregister_task_definition,
     describe_task_definition,
     ecs_tag_list,
-    lacks_required_tags,
     register_task_definition,
     task_definition_arns,
 )

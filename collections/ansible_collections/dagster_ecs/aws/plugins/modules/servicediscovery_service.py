@@ -122,12 +122,12 @@ from ansible_collections.dagster_ecs.aws.plugins.module_utils.common import (
     Description,
     converge_tags,
     differences,
+    lacks_required_tags,
     predict_tags,
     result,
     retrying_client,
     snake_description,
 )
-from ansible_collections.dagster_ecs.aws.plugins.module_utils.ecs import lacks_required_tags
 from ansible_collections.dagster_ecs.aws.plugins.module_utils.servicediscovery import (
     CLOUD_MAP_TAGS,
     AnsibleServiceDiscoveryError,
