@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.roles.runner import checked, rejection
+from tests.roles.runner import BadInput, Refusals, checked, refusals
 from tests.support.moto_server import MotoServer
+from tests.support.shared import computed_once
 
 # Valid input: each bad-input case changes one variable.
 VALID: dict[str, Any] = {
@@ -59,14 +60,28 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("variable", "value", "named"), BAD_INPUTS, ids=[f"{v}={x!r}" for v, x, _ in BAD_INPUTS])
-def test_bad_input_fails_before_any_aws_call(
-    aws: MotoServer, tmp_path: Path, variable: str, value: Any, named: str
-) -> None:
-    failure = rejection(
-        aws, tmp_path, "database", {**VALID, variable: value}, accepted=f"{variable}={value!r} was accepted"
+IDS = [f"{v}={x!r}" for v, x, _ in BAD_INPUTS]
+
+
+@pytest.fixture(scope="module")
+def refused(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Refusals:
+    """Every bad-input case in one ansible-playbook run, shared by the session's workers."""
+    cases = [BadInput(f"{v}={x!r}", "database", {**VALID, v: x}) for v, x, _ in BAD_INPUTS]
+    return computed_once(
+        tmp_path_factory,
+        "database-bad-inputs",
+        lambda: refusals(moto_server, tmp_path_factory.mktemp("database-bad-inputs"), cases),
     )
+
+
+@pytest.mark.parametrize(("variable", "value", "named"), BAD_INPUTS, ids=IDS)
+def test_bad_input_fails_before_any_aws_call(refused: Refusals, variable: str, value: Any, named: str) -> None:
+    failure = refused.failure(f"{variable}={value!r}", accepted=f"{variable}={value!r} was accepted")
     assert named in failure["msg"], failure["msg"]
+
+
+def test_the_bad_inputs_made_no_aws_call(refused: Refusals) -> None:
+    assert refused.calls == [], "the run of the bad-input cases called AWS"
 
 
 def test_check_mode_on_an_empty_account_writes_nothing(aws: MotoServer, tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.roles.runner import checked, rejection, run_role
+from tests.roles.runner import BadInput, Refusals, checked, refusals
 from tests.support.moto_server import MotoServer
+from tests.support.shared import computed_once
 
 ACCOUNT = "123456789012"
 PREFIX = "dagster-ecs-test"
@@ -113,26 +114,59 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+# The OIDC client secret given in plain text, with an input refused: the failure must not show the secret.
+SECRET_CASE = BadInput(
+    "secret",
+    "loadbalancer",
+    {
+        **VALID["loadbalancer"],
+        **OIDC,
+        "loadbalancer_oidc_client_secret_arn": "",
+        "loadbalancer_oidc_client_secret": "s3cr3t-value",
+        "loadbalancer_vpc_id": "x",
+    },
+)
+
+
+def _without_name_prefix(role: str) -> BadInput:
+    required = f"{role}_name_prefix"
+    return BadInput(f"no {required}", role, {k: v for k, v in VALID[role].items() if k != required})
+
+
+@pytest.fixture(scope="module")
+def refused(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Refusals:
+    """Every bad-input case in one ansible-playbook run, shared by the session's workers."""
+    cases = [BadInput(f"{r}:{c!r}", r, {**VALID[r], **c}) for r, c, _ in BAD_INPUTS]
+    # After cases that set each prefix: refused only if no case's vars reach the cases after it.
+    cases += [SECRET_CASE, _without_name_prefix("network"), _without_name_prefix("loadbalancer")]
+    return computed_once(
+        tmp_path_factory,
+        "network-bad-inputs",
+        lambda: refusals(moto_server, tmp_path_factory.mktemp("network-bad-inputs"), cases),
+    )
+
+
 @pytest.mark.parametrize(("role", "changes", "named"), BAD_INPUTS, ids=[f"{r}:{c!r}"[:70] for r, c, _ in BAD_INPUTS])
-def test_bad_input_fails_before_any_aws_call(
-    aws: MotoServer, tmp_path: Path, role: str, changes: dict[str, Any], named: str
-) -> None:
-    failure = rejection(aws, tmp_path, role, {**VALID[role], **changes}, accepted=f"{changes} was accepted")
+def test_bad_input_fails_before_any_aws_call(refused: Refusals, role: str, changes: dict[str, Any], named: str) -> None:
+    failure = refused.failure(f"{role}:{changes!r}", accepted=f"{changes} was accepted")
     assert named in failure["msg"], failure["msg"]
 
 
-def test_the_oidc_client_secret_never_appears_in_a_failure(aws: MotoServer, tmp_path: Path) -> None:
-    changes = {**OIDC, "loadbalancer_oidc_client_secret_arn": "", "loadbalancer_oidc_client_secret": "s3cr3t-value"}
-    run = run_role(tmp_path, "loadbalancer", {**VALID["loadbalancer"], **changes, "loadbalancer_vpc_id": "x"}, aws=aws)
-    assert run.rc != 0
-    assert "s3cr3t-value" not in repr(run.failures)
+def test_the_bad_inputs_made_no_aws_call(refused: Refusals) -> None:
+    assert refused.calls == [], "the run of the bad-input cases called AWS"
+
+
+def test_the_oidc_client_secret_never_appears_in_a_failure(refused: Refusals) -> None:
+    case = refused.cases[SECRET_CASE.id]
+    assert case.recorded is not None, "the load balancer with a malformed VPC id was accepted"
+    assert "s3cr3t-value" not in repr(case.failures)
+    assert "s3cr3t-value" not in repr(case.recorded)
 
 
 @pytest.mark.parametrize("role", ["network", "loadbalancer"])
-def test_a_missing_name_prefix_is_named(aws: MotoServer, tmp_path: Path, role: str) -> None:
-    required = f"{role}_name_prefix"
-    failure = rejection(aws, tmp_path, role, {k: v for k, v in VALID[role].items() if k != required})
-    assert required in failure["msg"], failure["msg"]
+def test_a_missing_name_prefix_is_named(refused: Refusals, role: str) -> None:
+    failure = refused.failure(_without_name_prefix(role).id)
+    assert f"{role}_name_prefix" in failure["msg"], failure["msg"]
 
 
 # Under --check on an empty account nothing exists yet: ids are empty; the VPC CIDR is the one it will get.

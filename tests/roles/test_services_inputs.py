@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.roles.runner import checked, failure_message, rejection
+from tests.roles.runner import BadInput, Refusals, checked, failure_message, refusals
 from tests.support.moto_server import MotoServer
+from tests.support.shared import computed_once
 
 ACCOUNT = "123456789012"
 
@@ -96,15 +97,37 @@ BAD_INPUTS = [
 ]
 
 
+def _valid(role: str) -> dict[str, Any]:
+    return CLUSTER_VALID if role == "cluster" else SERVICES_VALID
+
+
+# Outside check mode an upstream output left empty is refused too.
+EMPTY_UPSTREAM = BadInput("empty services_namespace_id", "services", {**SERVICES_VALID, "services_namespace_id": ""})
+
+
+@pytest.fixture(scope="module")
+def refused(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Refusals:
+    """Every bad-input case in one ansible-playbook run, shared by the session's workers."""
+    cases = [BadInput(f"{r}:{v}={x!r}", r, {**_valid(r), v: x}) for r, v, x, _ in BAD_INPUTS] + [EMPTY_UPSTREAM]
+    return computed_once(
+        tmp_path_factory,
+        "services-bad-inputs",
+        lambda: refusals(moto_server, tmp_path_factory.mktemp("services-bad-inputs"), cases),
+    )
+
+
 @pytest.mark.parametrize(
     ("role", "variable", "value", "named"), BAD_INPUTS, ids=[f"{v}={x!r}" for _, v, x, _ in BAD_INPUTS]
 )
 def test_bad_input_fails_before_any_aws_call(
-    aws: MotoServer, tmp_path: Path, role: str, variable: str, value: Any, named: str
+    refused: Refusals, role: str, variable: str, value: Any, named: str
 ) -> None:
-    valid = CLUSTER_VALID if role == "cluster" else SERVICES_VALID
-    failure = rejection(aws, tmp_path, role, {**valid, variable: value}, accepted=f"{variable}={value!r} was accepted")
+    failure = refused.failure(f"{role}:{variable}={value!r}", accepted=f"{variable}={value!r} was accepted")
     assert named in failure_message(failure), failure
+
+
+def test_the_bad_inputs_made_no_aws_call(refused: Refusals) -> None:
+    assert refused.calls == [], "the run of the bad-input cases called AWS"
 
 
 def test_check_mode_before_the_upstream_roles_ran_reports_and_writes_nothing(aws: MotoServer, tmp_path: Path) -> None:
@@ -123,15 +146,14 @@ def test_check_mode_before_the_upstream_roles_ran_reports_and_writes_nothing(aws
         assert name in report["msg"]
 
 
-def test_empty_upstream_outputs_fail_outside_check_mode(aws: MotoServer, tmp_path: Path) -> None:
-    failure = rejection(aws, tmp_path, "services", {**SERVICES_VALID, "services_namespace_id": ""})
+def test_empty_upstream_outputs_fail_outside_check_mode(refused: Refusals) -> None:
+    failure = refused.failure(EMPTY_UPSTREAM.id)
     assert "services_namespace_id" in failure_message(failure)
 
 
 @pytest.mark.parametrize("role", ["cluster", "services"])
 def test_check_mode_on_an_empty_account_writes_nothing(aws: MotoServer, tmp_path: Path, role: str) -> None:
-    valid = CLUSTER_VALID if role == "cluster" else SERVICES_VALID
-    run = checked(aws, tmp_path, role, valid)
+    run = checked(aws, tmp_path, role, _valid(role))
     assert run.calls, "the role made no AWS call: the input the bad-input cases start from must pass validation"
     if role == "cluster":
         assert run.result("Create or update the ECS cluster")["changed"] is True

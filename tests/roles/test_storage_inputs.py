@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.roles.runner import checked, rejection
+from tests.roles.runner import BadInput, Refusals, checked, refusals
 from tests.support.moto_server import MotoServer
+from tests.support.shared import computed_once
 
 ACCOUNT = "123456789012"
 PREFIX = "dagster-ecs-test"
@@ -90,23 +91,42 @@ BAD_INPUTS: list[tuple[str, str, Any, str]] = [
 ]
 
 
+def _without_name_prefix(role: str) -> BadInput:
+    required = f"{role}_name_prefix"
+    return BadInput(f"no {required}", role, {k: v for k, v in VALID[role].items() if k != required})
+
+
+@pytest.fixture(scope="module")
+def refused(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Refusals:
+    """Every bad-input case in one ansible-playbook run, shared by the session's workers."""
+    cases = [BadInput(f"{r}:{v}={x!r}", r, {**VALID[r], v: x}) for r, v, x, _ in BAD_INPUTS]
+    # After cases that set each prefix: refused only if no case's vars reach the cases after it.
+    cases += [_without_name_prefix(role) for role in VALID]
+    return computed_once(
+        tmp_path_factory,
+        "storage-bad-inputs",
+        lambda: refusals(moto_server, tmp_path_factory.mktemp("storage-bad-inputs"), cases),
+    )
+
+
 @pytest.mark.parametrize(
     ("role", "variable", "value", "named"), BAD_INPUTS, ids=[f"{v}={x!r}"[:60] for _, v, x, _ in BAD_INPUTS]
 )
 def test_bad_input_fails_before_any_aws_call(
-    aws: MotoServer, tmp_path: Path, role: str, variable: str, value: Any, named: str
+    refused: Refusals, role: str, variable: str, value: Any, named: str
 ) -> None:
-    failure = rejection(
-        aws, tmp_path, role, {**VALID[role], variable: value}, accepted=f"{variable}={value!r} was accepted"
-    )
+    failure = refused.failure(f"{role}:{variable}={value!r}", accepted=f"{variable}={value!r} was accepted")
     assert named in failure["msg"], failure["msg"]
 
 
+def test_the_bad_inputs_made_no_aws_call(refused: Refusals) -> None:
+    assert refused.calls == [], "the run of the bad-input cases called AWS"
+
+
 @pytest.mark.parametrize("role", ["storage", "registry", "logs", "iam"])
-def test_a_missing_required_variable_is_named(aws: MotoServer, tmp_path: Path, role: str) -> None:
-    required = f"{role}_name_prefix"
-    failure = rejection(aws, tmp_path, role, {k: v for k, v in VALID[role].items() if k != required})
-    assert required in failure["msg"], failure["msg"]
+def test_a_missing_required_variable_is_named(refused: Refusals, role: str) -> None:
+    failure = refused.failure(_without_name_prefix(role).id)
+    assert f"{role}_name_prefix" in failure["msg"], failure["msg"]
 
 
 # The outputs under --check on an empty account: names that are deterministic are set, ARNs of what does not exist
