@@ -1,6 +1,6 @@
 """boto3 helpers of the cluster scenario: `prepare OUT.json` makes the upstream resources the roles take as
 inputs; `verify IN.json` reads back every security-relevant setting and fails on the first wrong one;
-`drift IN.json` changes settings out of band; `writes CALLS.jsonl` counts the emulator's write calls;
+`drift IN.json` changes settings out of band;
 `removed IN.json REPO` checks that the code server of REPO is gone.
 """
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+from readback import check, tags
 
 # The writable volumes of a read-only root: paths inside the containers (the image's VOLUMEs), not on this host.
 SCRATCH_PATHS = ("/opt/dagster/home", "/tmp")  # noqa: S108
@@ -96,20 +98,10 @@ def prepare(out: Path) -> None:
     out.write_text(json.dumps(upstream, indent=2))
 
 
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise SystemExit(f"verify: {message}")
-
-
 def service(ecs: Any, name: str) -> dict[str, Any]:
     [found] = ecs.describe_services(cluster=PREFIX, services=[name], include=["TAGS"])["services"]
     check(found["status"] == "ACTIVE", f"{name} is {found['status']}")
     return found
-
-
-def tags(items: list[dict[str, str]]) -> dict[str, str]:
-    """ECS (key/value) or Cloud Map (Key/Value) tags as a dict."""
-    return {t["key"] if "key" in t else t["Key"]: t["value"] if "value" in t else t["Value"] for t in items}
 
 
 def verify(upstream_path: Path) -> None:
@@ -262,13 +254,6 @@ def removed(upstream_path: Path, repo: str) -> None:
     print("removed", repo)
 
 
-def writes(calls: Path) -> None:
-    lines = [json.loads(line) for line in calls.read_text().splitlines() if line] if calls.exists() else []
-    print(sum(1 for call in lines if call["write"]))
-
-
 if __name__ == "__main__":
     command, path, *rest = sys.argv[1:]
-    {"prepare": prepare, "verify": verify, "drift": drift, "writes": writes}.get(command, lambda p: removed(p, *rest))(
-        Path(path)
-    )
+    {"prepare": prepare, "verify": verify, "drift": drift}.get(command, lambda p: removed(p, *rest))(Path(path))

@@ -14,6 +14,8 @@ from typing import Any
 
 import boto3
 
+from readback import tags
+
 # Characters no RDS master password may hold.
 FORBIDDEN_IN_PASSWORDS = '/"@ '
 
@@ -45,7 +47,7 @@ def managed_secret(arn: str) -> dict[str, Any]:
         "rotation_enabled": described.get("RotationEnabled", False),
         "rotation_days": described.get("RotationRules", {}).get("AutomaticallyAfterDays"),
         "kms_key_arn": key_arn(described.get("KmsKeyId") or "alias/aws/secretsmanager"),
-        "tags": {tag["Key"]: tag["Value"] for tag in described.get("Tags", [])},
+        "tags": tags(described.get("Tags")),
         "keys": sorted(value),
         "username": value.get("username"),
         "password_length": len(password),
@@ -57,11 +59,6 @@ def leak_check(secret_id: str, files: list[Path]) -> dict[str, Any]:
     password = password_of(secret_id)
     leaks = [str(path) for path in files if password in path.read_text(errors="replace")]
     return {"checked": [str(path) for path in files], "leaks": leaks}
-
-
-def writes(call_log: Path) -> dict[str, Any]:
-    calls = [json.loads(line) for line in call_log.read_text().splitlines() if line]
-    return {"writes": sum(1 for call in calls if call["write"]), "calls": len(calls)}
 
 
 def drift(instance: str, group: str) -> dict[str, Any]:
@@ -153,7 +150,6 @@ def main(argv: list[str] | None = None) -> int:
     leak = sub.add_parser("leak-check")
     leak.add_argument("secret_id")
     leak.add_argument("files", nargs="+", type=Path)
-    sub.add_parser("writes").add_argument("call_log", type=Path)
     drifting = sub.add_parser("drift")
     for name in ("instance", "group"):
         drifting.add_argument(name)
@@ -173,8 +169,6 @@ def main(argv: list[str] | None = None) -> int:
         result = kms_key(args.alias)
     elif args.command == "leak-check":
         result = leak_check(args.secret_id, args.files)
-    elif args.command == "writes":
-        result = writes(args.call_log)
     elif args.command == "drift":
         result = drift(args.instance, args.group)
     elif args.command == "unmanage":

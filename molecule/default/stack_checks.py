@@ -9,19 +9,11 @@ from typing import Any
 
 import boto3
 
+from readback import missing_tags, tags
+
 PREFIX = "dagster-ecs-local"
 PUBLIC = ("0.0.0.0/0", "::/0")
 REQUIRED_TAGS = {"Project": "dagster-ecs", "Environment": "local"}
-
-
-def tagged(tags: dict[str, str], what: str, problems: list[str]) -> None:
-    for key, value in REQUIRED_TAGS.items():
-        if tags.get(key) != value:
-            problems.append(f"{what}: tag {key}={tags.get(key)!r}, expected {value!r}")
-
-
-def as_dict(tags: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
-    return {t[key]: t[value] for t in tags or []}
 
 
 def network(problems: list[str]) -> None:
@@ -70,14 +62,15 @@ def bucket_settings(s3: Any, bucket: str, problems: list[str]) -> None:
         for s in policy["Statement"]
     ):
         problems.append(f"bucket {bucket}: no statement denying requests without TLS")
-    tagged(as_dict(s3.get_bucket_tagging(Bucket=bucket)["TagSet"]), f"bucket {bucket}", problems)
+    bucket_tags = tags(s3.get_bucket_tagging(Bucket=bucket)["TagSet"])
+    problems.extend(missing_tags(bucket_tags, REQUIRED_TAGS, f"bucket {bucket}"))
 
 
 def database(problems: list[str]) -> None:
     [db] = boto3.client("rds").describe_db_instances(DBInstanceIdentifier=PREFIX)["DBInstances"]
     if db["PubliclyAccessible"] or not db["StorageEncrypted"]:
         problems.append(f"database: public={db['PubliclyAccessible']} encrypted={db['StorageEncrypted']}")
-    tagged(as_dict(db.get("TagList")), "database", problems)
+    problems.extend(missing_tags(tags(db.get("TagList")), REQUIRED_TAGS, "database"))
 
 
 def file_system(problems: list[str]) -> None:
@@ -85,7 +78,7 @@ def file_system(problems: list[str]) -> None:
     [fs] = [f for f in efs.describe_file_systems()["FileSystems"] if f.get("Name") == PREFIX]
     if not fs["Encrypted"]:
         problems.append("file system: not encrypted")
-    tagged(as_dict(fs["Tags"]), "file system", problems)
+    problems.extend(missing_tags(tags(fs["Tags"]), REQUIRED_TAGS, "file system"))
 
 
 def containers(problems: list[str]) -> None:
@@ -93,7 +86,7 @@ def containers(problems: list[str]) -> None:
     [cluster] = ecs.describe_clusters(clusters=[PREFIX], include=["SETTINGS", "TAGS"])["clusters"]
     if {"name": "containerInsights", "value": "enabled"} not in cluster["settings"]:
         problems.append(f"cluster: container insights off: {cluster['settings']}")
-    tagged(as_dict(cluster.get("tags"), "key", "value"), "cluster", problems)
+    problems.extend(missing_tags(tags(cluster.get("tags")), REQUIRED_TAGS, "cluster"))
     arns = ecs.list_services(cluster=PREFIX)["serviceArns"]
     services = ecs.describe_services(cluster=PREFIX, services=arns)["services"] if arns else []
     if len(services) < 4:

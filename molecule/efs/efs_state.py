@@ -5,6 +5,8 @@ import sys
 
 import boto3
 
+from readback import tags
+
 
 def main() -> None:
     name = sys.argv[1]
@@ -20,7 +22,7 @@ def main() -> None:
     state = {
         "file_systems": len(found),
         "file_system": {k: fs[k] for k in settings},
-        "tags": {t["Key"]: t["Value"] for t in efs.list_tags_for_resource(ResourceId=fs_id)["Tags"]},
+        "tags": tags(efs.list_tags_for_resource(ResourceId=fs_id)["Tags"]),
         "backup": efs.describe_backup_policy(FileSystemId=fs_id)["BackupPolicy"]["Status"],
         "lifecycle": efs.describe_lifecycle_configuration(FileSystemId=fs_id)["LifecyclePolicies"],
         "policy": json.loads(efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"]),
@@ -42,7 +44,7 @@ def main() -> None:
                 "arn": ap["AccessPointArn"],
                 "posix_user": ap["PosixUser"],
                 "root_directory": ap["RootDirectory"],
-                "tags": {t["Key"]: t["Value"] for t in ap["Tags"]},
+                "tags": tags(ap["Tags"]),
             }
             for ap in efs.describe_access_points(FileSystemId=fs_id)["AccessPoints"]
         },

@@ -15,6 +15,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from readback import check, equal, tags, write_count
+
 SCENARIO_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SCENARIO_DIR.parents[1]
 PREFIX = "dagster-ecs-molecule-tests"
@@ -188,22 +190,6 @@ def repository_policy(repo: str) -> dict[str, Any]:
             },
         ],
     }
-
-
-def check(ok: bool, message: str) -> None:
-    if not ok:
-        raise AssertionError(message)
-
-
-def equal(actual: Any, expected: Any, what: str) -> None:
-    check(
-        actual == expected,
-        f"{what}:\n  expected {json.dumps(expected, sort_keys=True)}\n  actual   {json.dumps(actual, sort_keys=True)}",
-    )
-
-
-def tags(pairs: list[dict[str, str]]) -> dict[str, str]:
-    return {pair["Key"]: pair["Value"] for pair in pairs}
 
 
 # -------------------------------------------------------------------------------------------------- settings
@@ -409,10 +395,6 @@ def settings(repositories: list[str]) -> None:
 # ----------------------------------------------------------------------------------------------- playbooks
 
 
-def write_calls(call_log: Path) -> int:
-    return sum(1 for line in call_log.read_text().splitlines() if line and json.loads(line)["write"])
-
-
 def run_playbook(playbook: str, *options: str) -> tuple[int, dict[str, Any]]:
     """ansible-playbook on localhost with the JSON callback; returns (exit code, parsed output)."""
     # No ansible.cfg (the checkout's enables profile_tasks, which would print into the JSON): cwd is this
@@ -423,6 +405,7 @@ def run_playbook(playbook: str, *options: str) -> tuple[int, dict[str, Any]]:
         "ANSIBLE_COLLECTIONS_PATH": str(REPO_ROOT / "collections"),
         "ANSIBLE_ROLES_PATH": str(REPO_ROOT / "roles"),
         "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_STRATEGY": "dagster_ecs.aws.mitogen_linear",  # as ansible.cfg
     }
     command = [
         str(Path(sys.executable).with_name("ansible-playbook")),
@@ -439,7 +422,7 @@ def run_playbook(playbook: str, *options: str) -> tuple[int, dict[str, Any]]:
     try:
         return done.returncode, json.loads(done.stdout)
     except json.JSONDecodeError:
-        raise AssertionError(f"{playbook} printed no JSON:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}") from None
+        raise SystemExit(f"verify: {playbook} printed no JSON:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}") from None
 
 
 def task_results(output: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -475,10 +458,10 @@ def drift() -> None:
 
 def check_reports_drift(call_log: Path) -> None:
     """--check --diff reports every out-of-band change, with a diff, and makes no write call."""
-    writes_before = write_calls(call_log)
+    writes_before = write_count(call_log)
     code, output = run_playbook("converge.yml", "--check", "--diff")
     check(code == 0, f"converge --check failed: {output.get('stats')}")
-    writes = write_calls(call_log) - writes_before
+    writes = write_count(call_log) - writes_before
     equal(writes, 0, "write calls made by converge --check --diff")
     changed = changed_tasks(output)
     expected = {
@@ -514,11 +497,11 @@ def repair_and_remove_repository(call_log: Path) -> None:
     code, output = run_playbook("converge.yml")
     check(code == 0, f"converge failed: {output.get('stats')}")
     settings(["main", "analytics"])
-    writes_before = write_calls(call_log)
+    writes_before = write_count(call_log)
     code, output = run_playbook("converge.yml", "--check", "--diff")
     check(code == 0, f"converge --check failed: {output.get('stats')}")
     equal(sorted(changed_tasks(output)), [], "tasks changed by --check on the converged stack")
-    equal(write_calls(call_log) - writes_before, 0, "write calls made by --check on the converged stack")
+    equal(write_count(call_log) - writes_before, 0, "write calls made by --check on the converged stack")
     print("drift repaired; the role of repository-name-of-32-characters was deleted; --check then reported nothing")
 
 
@@ -543,12 +526,12 @@ def fill() -> None:
 
 
 def teardown_refuses(role: str, variable: str, call_log: Path) -> None:
-    writes_before = write_calls(call_log)
+    writes_before = write_count(call_log)
     code, output = run_playbook("teardown.yml", "-e", json.dumps({"molecule_teardown_roles": [role]}))
     check(code != 0, f"teardown of {role} with data in it did not fail")
     messages = [result.get("msg", "") for _, result in task_results(output) if result.get("failed")]
     check(any(variable in message for message in messages), f"no failure names {variable}: {messages}")
-    equal(write_calls(call_log) - writes_before, 0, f"write calls made by the refused {role} teardown")
+    equal(write_count(call_log) - writes_before, 0, f"write calls made by the refused {role} teardown")
 
 
 def teardown(call_log: Path) -> None:
@@ -561,7 +544,7 @@ def teardown(call_log: Path) -> None:
     check(code == 0, f"forced teardown failed: {[r for _, r in task_results(output) if r.get('failed')]}")
     try:
         boto3.client("s3").head_bucket(Bucket=BUCKET)
-        raise AssertionError(f"bucket {BUCKET} still exists after teardown")
+        raise SystemExit(f"verify: bucket {BUCKET} still exists after teardown")
     except ClientError as e:
         equal(e.response["Error"]["Code"], "404", "head_bucket after teardown")
     equal([b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]], [], "buckets after teardown")
