@@ -72,11 +72,11 @@ def failure_message(failure: TaskResult) -> str:
 def run_json_playbook(
     work_dir: Path, arguments: list[str], env: dict[str, str], *, timeout: float = 300
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    """`ansible-playbook -i localhost, ARGUMENTS` in `work_dir` with the checkout's roles and collections, an empty
-    ansible.cfg there (not the checkout's: its profile_tasks callback would break the JSON) and `env` added; the
-    run and what the JSON callback printed."""
+    """`ansible-playbook -i localhost, ARGUMENTS` in `work_dir` with the checkout's roles, collections and strategy
+    in an ansible.cfg there (not the checkout's: its profile_tasks callback would break the JSON) and `env` added;
+    the run and what the JSON callback printed."""
     config = work_dir / "ansible.cfg"
-    config.write_text("")
+    config.write_text("[defaults]\nstrategy = dagster_ecs.aws.mitogen_linear\n")  # the checkout's strategy
     completed = subprocess.run(
         [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", *arguments],
         cwd=work_dir,
