@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.cloudwatch_log_group run by ansible-playbook against the emulator, checked with boto3.
+"""dagster_ecs.aws.cloudwatch_log_group run through PlaybookRunner against the emulator, checked with boto3.
 
 Unlike amazon.aws.cloudwatchlogs_log_group, check mode must make no write call (PlaybookRunner asserts it for
 every check-mode run, from the emulator's call log) and must report retention, KMS key and tag changes in a diff.

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.dag_publish and dag_apply (host mode) run by ansible-playbook against the emulator's S3.
+"""dagster_ecs.aws.dag_publish and dag_apply (host mode) run through PlaybookRunner against the emulator's S3.
 
 A local directory stands in for the repository's EFS directory, as in inventory/local and on a bastion. The
 pre-flight (a Python process loading Dagster, several seconds each) runs where it is the subject; elsewhere

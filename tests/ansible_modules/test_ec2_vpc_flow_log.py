@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.ec2_vpc_flow_log run by ansible-playbook against moto, checked with boto3."""
+"""dagster_ecs.aws.ec2_vpc_flow_log run through PlaybookRunner against moto, checked with boto3."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.ecr_image_info run by ansible-playbook against the emulator: which tags ECR already holds."""
+"""dagster_ecs.aws.ecr_image_info run through PlaybookRunner against the emulator: which tags ECR already holds."""
 
 import json
 from typing import Any

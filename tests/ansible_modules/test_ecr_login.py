@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.ecr_login run by ansible-playbook against the emulator.
+"""dagster_ecs.aws.ecr_login run through PlaybookRunner against the emulator.
 
 No ECR registry can be reached here, so the client it logs in with is a stand-in script that records how it was
 called: what matters is that the token from GetAuthorizationToken is decoded and that its password reaches the

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.ecr_repository run by ansible-playbook against the emulator."""
+"""dagster_ecs.aws.ecr_repository run through PlaybookRunner against the emulator."""
 
 import json
 from typing import Any

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.ecs_task_definition run by ansible-playbook against the emulator, checked with boto3."""
+"""dagster_ecs.aws.ecs_task_definition run through PlaybookRunner against the emulator, checked with boto3."""
 
 import copy
 from typing import Any

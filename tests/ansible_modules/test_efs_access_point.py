@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.efs_access_point run by ansible-playbook against moto, checked with boto3."""
+"""dagster_ecs.aws.efs_access_point run through PlaybookRunner against moto, checked with boto3."""
 
 from typing import Any
 

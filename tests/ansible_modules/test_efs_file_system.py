@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.efs_file_system run by ansible-playbook against moto, checked with boto3."""
+"""dagster_ecs.aws.efs_file_system run through PlaybookRunner against moto, checked with boto3."""
 
 import json
 from typing import Any

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.efs_file_system_info run by ansible-playbook (in check mode) against moto."""
+"""dagster_ecs.aws.efs_file_system_info run through PlaybookRunner (in check mode) against moto."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.image_content_tag run by ansible-playbook: the module returns the content tag the library
+"""dagster_ecs.aws.image_content_tag run through PlaybookRunner: the module returns the content tag the library
 computes (tests/unit/test_image_tag.py covers the computation), and says why it cannot."""
 
 import subprocess

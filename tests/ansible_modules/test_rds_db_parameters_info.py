@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.rds_db_parameters_info run by ansible-playbook against the emulator."""
+"""dagster_ecs.aws.rds_db_parameters_info run through PlaybookRunner against the emulator."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.rds_instance_master_password run by ansible-playbook against moto, checked with boto3.
+"""dagster_ecs.aws.rds_instance_master_password run through PlaybookRunner against moto, checked with boto3.
 
 Also the emulator's corrections it relies on: the secret RDS creates has the master user's name, a generated
 password and rotation on (seven days), RotateMasterUserPassword makes a new version, ModifyDBInstance refuses what

@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.s3_bucket_logging run by ansible-playbook against the emulator, checked with boto3."""
+"""dagster_ecs.aws.s3_bucket_logging run through PlaybookRunner against the emulator, checked with boto3."""
 
 import json
 from typing import Any

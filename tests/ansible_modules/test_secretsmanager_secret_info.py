@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.secretsmanager_secret_info run by ansible-playbook against moto."""
+"""dagster_ecs.aws.secretsmanager_secret_info run through PlaybookRunner against moto."""
 
 from typing import Any
 

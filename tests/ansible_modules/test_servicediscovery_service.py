@@ -1,4 +1,4 @@
-"""dagster_ecs.aws.servicediscovery_service run by ansible-playbook against the emulator, checked with boto3."""
+"""dagster_ecs.aws.servicediscovery_service run through PlaybookRunner against the emulator, checked with boto3."""
 
 from typing import Any
 
