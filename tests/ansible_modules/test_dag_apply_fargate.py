@@ -5,6 +5,10 @@ moto runs no containers, so tests/support/fargate_agent.py plays Fargate's agent
 the EFS mount, writes its output to the task's CloudWatch log stream and reports the exit code through ECS's
 SubmitTaskStateChange. What is asserted is what the module asked ECS for (moto's record of the RunTask request)
 and what it made of ECS's and CloudWatch's answers.
+
+The first test wires the two modules as a playbook does (dag_publish's result registered, its manifest key
+templated into dag_apply), so it runs through ansible-playbook; the others pass the staged key themselves and run
+in-process (playbook.py).
 """
 
 import json
@@ -17,7 +21,7 @@ import pytest
 
 from dagster_ecs.publish.manifest import build_manifest
 from dagster_ecs.publish.release import live_manifest
-from tests.ansible_modules.playbook import PlaybookRunner, task
+from tests.ansible_modules.playbook import PlaybookRunner, Task, TaskResult, task
 from tests.support.fargate_agent import fargate_agent
 from tests.support.publisher_stack import BUCKET, CLUSTER, DAGS_DIR, PublisherStack, make_publisher_stack
 
@@ -33,17 +37,17 @@ def stack(playbook: PlaybookRunner, tmp_path: Path) -> PublisherStack:
     return make_publisher_stack(tmp_path, ["main"])
 
 
-def stage(stack: PublisherStack) -> dict[str, Any]:
+def stage(stack: PublisherStack, **options: Any) -> Task:
     args = {"repository": "main", "source": str(stack.sources / "main"), "bucket": BUCKET, "preflight": False}
-    return task(PUBLISH, args, register="staged")
+    return task(PUBLISH, args, **options)
 
 
-def fargate(stack: PublisherStack, **extra: Any) -> dict[str, Any]:
+def fargate(stack: PublisherStack, manifest_key: str | None, **extra: Any) -> Task:
     options = {key: extra.pop(key) for key in ("ignore_errors",) if key in extra}
     args = {
         "repository": "main",
         "bucket": BUCKET,
-        "manifest_key": "{{ staged.manifest_key }}",
+        "manifest_key": manifest_key,
         "cluster": CLUSTER,
         "task_definition": FAMILY,
         "subnets": stack.subnet_ids,
@@ -52,7 +56,18 @@ def fargate(stack: PublisherStack, **extra: Any) -> dict[str, Any]:
         "poll_interval": 0.5,
         **extra,
     }
+    if manifest_key is None:
+        del args["manifest_key"]
     return task(APPLY, args, **options)
+
+
+def stage_and_apply(
+    playbook: PlaybookRunner, stack: PublisherStack, *, check: bool = False, **extra: Any
+) -> tuple[TaskResult, TaskResult]:
+    """dag_publish, then dag_apply in Fargate mode with the manifest key it staged."""
+    [staged] = playbook.run([stage(stack)], check=check)
+    [applied] = playbook.run([fargate(stack, staged["manifest_key"], **extra)], check=check)
+    return staged, applied
 
 
 def live_json() -> dict[str, Any] | None:
@@ -77,7 +92,7 @@ def test_the_publisher_task_applies_the_staged_release_and_is_not_started_again(
     playbook: PlaybookRunner, stack: PublisherStack
 ) -> None:
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env) as agent:
-        staged, applied = playbook.run([stage(stack), fargate(stack)])
+        staged, applied = playbook.run([stage(stack, register="staged"), fargate(stack, "{{ staged.manifest_key }}")])
     assert applied["changed"] is True
     assert "template_dag.py" in applied["files"]["added"]
     assert applied["release"].endswith(staged["digest"][:12])
@@ -104,18 +119,18 @@ def test_the_publisher_task_applies_the_staged_release_and_is_not_started_again(
     assert {"key": "Repository", "value": "main"} in recorded["tags"]
 
     runs_before = run_task_calls(playbook)
-    _, again = playbook.run([stage(stack), fargate(stack)])
+    _, again = playbook.run([stage(stack, register="staged"), fargate(stack, "{{ staged.manifest_key }}")])
     assert again["changed"] is False
     assert run_task_calls(playbook) == runs_before, "live.json equals the manifest: no task is started"
 
 
 def test_check_mode_reports_the_files_and_starts_nothing(playbook: PlaybookRunner, stack: PublisherStack) -> None:
     runs_before = run_task_calls(playbook)
-    [checked] = playbook.run([stage(stack), fargate(stack)], check=True)[1:]
+    _, checked = stage_and_apply(playbook, stack, check=True)
     assert checked["changed"] is True
     assert checked["files"] == {"added": [], "changed": [], "removed": []}, "the manifest was not uploaded"
     playbook.run([stage(stack)])
-    [checked] = playbook.run([stage(stack), fargate(stack)], check=True)[1:]
+    _, checked = stage_and_apply(playbook, stack, check=True)
     assert "template_dag.py" in checked["files"]["added"]
     assert run_task_calls(playbook) == runs_before
 
@@ -126,9 +141,7 @@ def test_a_failing_apply_fails_the_task_with_its_log_lines(playbook: PlaybookRun
     lost = manifest.files["template_dag.py"].sha256
     boto3.client("s3").delete_object(Bucket=BUCKET, Key=f"deployments/main/blobs/{lost}")
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env) as agent:
-        [failed] = playbook.run(
-            [task("ansible.builtin.set_fact", {"staged": staged}), fargate(stack, ignore_errors=True)]
-        )[1:]
+        [failed] = playbook.run([fargate(stack, staged["manifest_key"], ignore_errors=True)])
     [ran] = agent.ran
     assert ran.exit_code == 1
     assert failed["failed"] is True
@@ -144,7 +157,7 @@ def test_a_failing_apply_fails_the_task_with_its_log_lines(playbook: PlaybookRun
 def test_a_task_that_never_runs_fails_with_ecs_reason(playbook: PlaybookRunner, stack: PublisherStack) -> None:
     reason = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes"
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env, fail_to_start=reason):
-        _, failed = playbook.run([stage(stack), fargate(stack, ignore_errors=True)])
+        _, failed = stage_and_apply(playbook, stack, ignore_errors=True)
     assert failed["failed"] is True
     assert "no exit code" in failed["msg"]
     assert "TaskFailedToStart" in failed["msg"]
@@ -154,7 +167,7 @@ def test_a_task_that_never_runs_fails_with_ecs_reason(playbook: PlaybookRunner, 
 
 def test_a_task_that_does_not_finish_is_stopped(playbook: PlaybookRunner, stack: PublisherStack) -> None:
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env, hold=True):
-        _, failed = playbook.run([stage(stack), fargate(stack, wait_timeout=2, ignore_errors=True)])
+        _, failed = stage_and_apply(playbook, stack, wait_timeout=2, ignore_errors=True)
     assert failed["failed"] is True
     assert "did not finish within 2s" in failed["msg"]
     [recorded] = recorded_tasks(playbook.server.endpoint_url)
@@ -165,12 +178,11 @@ def test_rollback_runs_in_a_task_and_records_the_earlier_release_as_live(
     playbook: PlaybookRunner, stack: PublisherStack
 ) -> None:
     first = build_manifest(stack.sources / "main")
-    rollback = fargate(stack, action="rollback")
-    del rollback[APPLY]["manifest_key"]
+    rollback = fargate(stack, None, action="rollback")
     with fargate_agent(playbook.server.endpoint_url, CLUSTER, stack.mounts, playbook.env) as agent:
-        playbook.run([stage(stack), fargate(stack)])
+        stage_and_apply(playbook, stack)
         (stack.sources / "main" / "extra.py").write_text("VALUE = 1\n")
-        playbook.run([stage(stack), fargate(stack)])
+        stage_and_apply(playbook, stack)
         [rolled] = playbook.run([rollback])
     assert agent.ran[-1].command == ["python", "-m", "dagster_ecs.publish", "rollback", MOUNT, "--lock-timeout", "600"]
     assert rolled["changed"] is True
