@@ -102,15 +102,15 @@ EXAMPLES = r"""
     services_instance_yaml: >-
       {{ lookup('dagster_ecs.aws.dagster_config', 'instance',
                 region=dagster_ecs_region, cluster=cluster_name,
-                subnets=network_private_subnet_ids, security_groups=[network_security_group_ids.run],
-                bucket=storage_bucket_name,
+                subnets=network_private_subnet_ids_out, security_groups=[network_security_group_ids.run],
+                bucket=storage_bucket_name_out,
                 max_concurrent_runs=10, max_runs_per_repository=4) }}
 
 - name: Render the workspace of the webserver and daemon
   ansible.builtin.set_fact:
     services_workspace_yaml: >-
       {{ lookup('dagster_ecs.aws.dagster_config', 'workspace',
-                repositories=dagster_ecs_repositories, namespace=cluster_namespace_name, port=4000) }}
+                repositories=dagster_ecs_repositories, namespace=cluster_namespace_name_out, port=4000) }}
 """
 
 RETURN = r"""
