@@ -76,16 +76,28 @@ def stop(state_dir: Path) -> bool:
     if not state_file.exists():
         return False
     state = json.loads(state_file.read_text())
+    pid = state["pid"]
     try:
-        os.kill(state["pid"], signal.SIGTERM)
+        os.kill(pid, signal.SIGTERM)
         for _ in range(50):
-            os.kill(state["pid"], 0)
+            if _reaped(pid):
+                break
+            os.kill(pid, 0)
             time.sleep(0.1)
-        os.kill(state["pid"], signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     state_file.unlink()
     return True
+
+
+def _reaped(pid: int) -> bool:
+    """True once `pid` has exited, reaping it when it is this process's child (a zombie still answers kill 0)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:  # not our child: kill 0 tells whether it is gone
+        return False
 
 
 def environment(state: dict[str, str | int]) -> dict[str, str]:
