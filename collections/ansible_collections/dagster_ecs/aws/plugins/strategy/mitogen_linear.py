@@ -8,12 +8,16 @@ description:
     Python interpreter per task (and per loop item) that imports botocore and the module utilities again, modules run
     in a persistent interpreter on the target. Every task of this project runs on the control node and calls AWS, so
     this is where the time of a deploy goes (docs/benchmarks.md measures it).
+  - That interpreter parses each of botocore's service models once (module_utils/botocore_models.py), not once per
+    task: every AWS module starts a new boto3 session, whose loader would read the model's JSON again.
   - Module behaviour, check mode and diff are unchanged; the plays and roles need no change.
   - Without the C(mitogen) Python package it warns and behaves exactly as C(linear).
     C(ANSIBLE_STRATEGY=linear) turns Mitogen off for a run.
 requirements:
   - mitogen >= 0.3.54 (the first release for ansible-core 2.21), in the Python that runs ansible-playbook
 """
+
+from typing import Any
 
 from ansible.plugins.loader import strategy_loader
 from ansible.utils.display import Display
@@ -31,6 +35,19 @@ except ImportError:
         pass
 
 else:
+    import ansible_mitogen.services
+    from ansible_collections.dagster_ecs.aws.plugins.module_utils import botocore_models
+
+    _connect = ansible_mitogen.services.ContextService._connect
+
+    def _connect_sharing_models(self: Any, key: Any, spec: dict, via: Any = None) -> dict:
+        # The mux process runs this for each new target interpreter; modules that do not fork run in it.
+        response = _connect(self, key, spec, via=via)
+        if response.get("context") is not None:
+            response["context"].call(botocore_models.share_parsed_models)
+        return response
+
+    ansible_mitogen.services.ContextService._connect = _connect_sharing_models
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
         pass
