@@ -13,6 +13,10 @@ sure, changing only what is missing, that:
   without `rds_iam` (a local PostgreSQL) is left to its own authentication;
 - it may connect to the database and use and create in schema `public` (PostgreSQL 15+ no longer lets every
   role create there);
+- Dagster's storage schema exists (runs, event logs, schedules): made here, before any Dagster process starts,
+  because every process creates it on first use, and of the errors two concurrent CREATE TABLEs raise,
+  dagster-postgres retries only 42P07 (`retry_pg_creation_fn` in dagster_postgres/utils.py), not the 42710 of the
+  table's row type: code servers starting together on a new database failed with `type "jobs" already exists`;
 - it owns every table, view and sequence in `public`: Dagster's schema migrations alter its tables, which only
   their owner may do, and a deployment whose processes connected as the master user left them owned by it.
   The master user is made a member of the login first, as ALTER ... OWNER TO requires of a non-superuser (the
@@ -120,7 +124,36 @@ def read_secret(secret_arn: str, region: str | None = None) -> str:
 def set_up_login(master: MasterCredentials, username: str, sslmode: str = "require") -> list[str]:
     """Converge the login and its privileges as described in the module docstring; returns what changed."""
     validate_username(username, master.username)
-    connection = psycopg2.connect(
+    connection = _connect(master, sslmode)
+    try:
+        with connection, connection.cursor() as cursor:  # one transaction: all of it or nothing
+            return _converge(cursor, master, username)
+    finally:
+        connection.close()
+
+
+def create_dagster_schema(master: MasterCredentials, sslmode: str = "require") -> list[str]:
+    """Dagster's PostgreSQL storage tables, created as the master user if missing; returns what changed.
+
+    `set_up_login` then hands them to the login. The same code path as a Dagster process's first start
+    (DagsterPostgresStorage with should_autocreate_tables), run once instead of by every process at once.
+    """
+    from dagster_postgres import DagsterPostgresStorage
+    from dagster_postgres.utils import get_conn_string
+
+    if _has_dagster_tables(master, sslmode):
+        return []
+    url = get_conn_string(
+        master.username, master.password, master.host, master.dbname, str(master.port), params={"sslmode": sslmode}
+    )
+    storage = DagsterPostgresStorage(postgres_url=url, should_autocreate_tables=True)
+    for part in (storage.run_storage, storage.event_log_storage, storage.schedule_storage):
+        part.dispose()
+    return ["created Dagster's storage schema (runs, event logs, schedules)"]
+
+
+def _connect(master: MasterCredentials, sslmode: str) -> Any:
+    return psycopg2.connect(
         host=master.host,
         port=master.port,
         user=master.username,
@@ -130,9 +163,17 @@ def set_up_login(master: MasterCredentials, username: str, sslmode: str = "requi
         connect_timeout=30,
         application_name="dagster-ecs db-setup",
     )
+
+
+def _has_dagster_tables(master: MasterCredentials, sslmode: str) -> bool:
+    connection = _connect(master, sslmode)
     try:
-        with connection, connection.cursor() as cursor:  # one transaction: all of it or nothing
-            return _converge(cursor, master, username)
+        with connection, connection.cursor() as cursor:
+            tables = ("runs", "event_logs", "jobs")  # one of each storage: runs, event log, schedules
+            cursor.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(%s)", (list(tables),)
+            )
+            return cursor.fetchone()[0] == len(tables)
     finally:
         connection.close()
 
@@ -226,7 +267,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "dbname": env.get("DAGSTER_POSTGRES_DB", ""),
         }
         master = master_credentials(read_secret(args.secret_arn, env.get("AWS_DEFAULT_REGION")), overrides)
-        done = set_up_login(master, args.username, args.sslmode)
+        validate_username(args.username, master.username)
+        done = create_dagster_schema(master, args.sslmode) + set_up_login(master, args.username, args.sslmode)
     except (DatabaseSetupError, psycopg2.Error, BotoCoreError, ClientError) as error:
         print(f"db-setup failed: {error}", file=sys.stderr)
         return 1

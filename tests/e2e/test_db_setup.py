@@ -147,6 +147,37 @@ def test_setup_creates_the_login_once_and_dagster_runs_as_it(
         assert instance.get_dynamic_partitions("regions") == ["eu"]
 
 
+def test_on_a_new_database_it_creates_dagsters_schema_for_the_login_before_any_dagster_process(
+    aws: MotoServer, rds_like: PostgresServer, tmp_path: Path
+) -> None:
+    """Every Dagster process creates the schema on first use, and processes starting together on an empty
+    database race (dagster-postgres does not retry `type "jobs" already exists`): the setup makes it first."""
+    from dagster import DagsterInstance
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    secret_arn = _master_secret(aws, rds_like)
+    first = _db_setup(aws, secret_arn, rds_like)
+    assert first.returncode == 0, first.stderr
+    assert "db-setup: created Dagster's storage schema" in first.stdout, first.stdout
+    assert "ownership of" in first.stdout, first.stdout
+
+    second = _db_setup(aws, secret_arn, rds_like)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip().endswith("already set up; nothing changed"), second.stdout
+
+    with _superuser(rds_like) as cursor:
+        cursor.execute("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'")
+        owners = dict(cursor.fetchall())
+        assert {"runs", "event_logs", "jobs", "alembic_version"} <= set(owners), owners
+        assert set(owners.values()) == {LOGIN}, owners
+        cursor.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(sql.Identifier(LOGIN)), ("login-secret",))
+
+    # The tables need no migration: the login's instance finds them current and writes to them.
+    with DagsterInstance.from_config(str(_instance_dir(tmp_path, rds_like, LOGIN, "login-secret"))) as instance:
+        run = instance.add_run(DagsterRun(job_name="first", run_id=str(uuid.uuid4())))
+        assert instance.get_run_by_id(run.run_id) is not None
+
+
 def test_a_missing_secret_fails_naming_it(aws: MotoServer) -> None:
     arn = "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:missing-AbCdEf"
     result = _db_setup(aws, arn)

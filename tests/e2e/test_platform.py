@@ -13,6 +13,7 @@ import yaml
 
 from dagster_ecs.config.instance import local_instance_config
 from dagster_ecs.config.workspace import grpc_workspace
+from dagster_ecs.db_setup import MasterCredentials, create_dagster_schema
 from dagster_ecs.discovery import discover_repositories
 from tests.support.dagster_processes import (
     DagsterGraphQL,
@@ -76,6 +77,11 @@ def test_production_shaped_platform(tmp_path: Path, postgres: PostgresServer, da
 
     repositories = [repository.name for repository in discover_repositories(dags_dir)]
     assert {"main", "analytics"} <= set(repositories)
+
+    # On ECS the db-setup task makes Dagster's schema before any service starts; code servers starting together
+    # on an empty database would race to create it (dagster_ecs.db_setup says why).
+    database = MasterCredentials(postgres.user, postgres.password, postgres.host, postgres.port, postgres.database)
+    assert create_dagster_schema(database, sslmode="prefer")
 
     phases = Phases()
     with DagsterProcesses(tmp_path / "logs", env, cwd=tmp_path) as processes:
