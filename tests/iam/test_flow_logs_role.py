@@ -12,6 +12,7 @@ import pytest
 from tests.iam.evaluator import Case, Evaluation, Policy, Request, evaluate, require_evaluator
 from tests.roles.runner import run_role
 from tests.support.moto_server import MotoServer, running_moto_server
+from tests.support.shared import computed_once
 
 pytestmark = pytest.mark.iam
 
@@ -60,6 +61,10 @@ def _credentials(aws: MotoServer) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     require_evaluator()
+    return computed_once(tmp_path_factory, "flow-logs-role", lambda: _deploy_on_own_emulator(tmp_path_factory))
+
+
+def _deploy_on_own_emulator(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     with running_moto_server(tmp_path_factory.mktemp("moto-flow-logs")) as aws:
         return deploy(aws, tmp_path_factory.mktemp("flow-logs-role"))
 
