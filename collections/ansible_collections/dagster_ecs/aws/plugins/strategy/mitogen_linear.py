@@ -13,8 +13,11 @@ description:
   - The controller lists the installed collections once per run, not once per task: Mitogen's planner lists them
     for every task in the task's forked worker, where its cache does not outlive the task (the C(ansible) package
     installs about a hundred collections, a third of a worker's time).
+  - The workers of a run share the Jinja templates they compile (plugin_utils/template_cache.py): ansible-core
+    compiles every template and conditional again in each task's forked worker. C(DAGSTER_ECS_TEMPLATE_CACHE=false)
+    turns that off.
   - Module behaviour, check mode and diff are unchanged; the plays and roles need no change.
-  - Without the C(mitogen) Python package it warns and behaves exactly as C(linear).
+  - Without the C(mitogen) Python package it warns and behaves as C(linear) (with the template sharing).
     C(ANSIBLE_STRATEGY=linear) turns Mitogen off for a run.
 requirements:
   - mitogen >= 0.3.54 (the first release for ansible-core 2.21), in the Python that runs ansible-playbook
@@ -25,6 +28,13 @@ from typing import Any
 
 from ansible.plugins.loader import strategy_loader
 from ansible.utils.display import Display
+
+try:
+    from ansible_collections.dagster_ecs.aws.plugins.plugin_utils import template_cache
+except (ImportError, AttributeError) as error:  # another ansible-core than the lock's
+    Display().warning(f"dagster_ecs.aws.mitogen_linear: each task compiles its own templates ({error!r})")
+else:
+    template_cache.install()
 
 _Linear = strategy_loader.get("ansible.builtin.linear", class_only=True)
 
