@@ -1,7 +1,10 @@
 """Deploy the whole stack to a fresh emulator twice per Ansible strategy; report wall time and AWS API calls by
 action, the strategies side by side.
 
-    uv run python -m benchmarks.deploy [--runs 2] [--strategies linear,dagster_ecs.aws.mitogen_linear] [OPTIONS]
+    uv run python -m benchmarks.deploy [--runs 2] [--strategies "linear,dagster_ecs.aws.mitogen_linear"] [OPTIONS]
+
+Each strategy may carry environment settings after a space, e.g. "dagster_ecs.aws.mitogen_linear
+DAGSTER_ECS_TEMPLATE_CACHE=false" (the default list measures mitogen_linear with and without its template cache).
 
 Options the script does not know go to ansible-playbook (e.g. --tags efs). Every run after the first must make
 zero write calls (it is idempotent); the script exits 1 if one does not.
@@ -37,7 +40,8 @@ class RunResult:
         return [c for c in self.calls if not c.write]
 
 
-STRATEGIES = "linear,dagster_ecs.aws.mitogen_linear"  # Ansible's own, and the project's default (ansible.cfg)
+# Ansible's own, and the project's default (ansible.cfg) without and with the template cache of its workers.
+STRATEGIES = "linear,dagster_ecs.aws.mitogen_linear DAGSTER_ECS_TEMPLATE_CACHE=false,dagster_ecs.aws.mitogen_linear"
 
 
 def deploy(env: dict[str, str], call_log: Path, extra: list[str]) -> RunResult:
@@ -72,12 +76,14 @@ def table(names: list[str], results: list[RunResult]) -> str:
 
 
 def runs(strategy: str, count: int, extra: list[str]) -> list[RunResult]:
-    """`count` deploys of the whole stack with `strategy`, on an emulator of their own."""
+    """`count` deploys of the whole stack with `strategy` ("NAME [VAR=VALUE ...]"), on an emulator of their own."""
+    name, *settings = strategy.split()
     with tempfile.TemporaryDirectory(prefix="dagster-ecs-bench-") as tmp:
         state_dir = Path(tmp) / "emulator"
         state = control.start(state_dir, None, "ap-southeast-2")
         try:
-            env = {**os.environ, **control.environment(state), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_STRATEGY": strategy}
+            env = {**os.environ, **control.environment(state), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_STRATEGY": name}
+            env.update(dict(setting.split("=", 1) for setting in settings))
             return [deploy(env, Path(str(state["call_log"])), extra) for _ in range(count)]
         finally:
             control.stop(state_dir)
@@ -92,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[RunResult] = []
     for strategy in args.strategies.split(","):
         results += runs(strategy, args.runs, extra)
-        names += [f"{strategy.rsplit('.', 1)[-1]} run {i + 1}" for i in range(args.runs)]
+        label = " ".join(part.rsplit(".", 1)[-1] for part in strategy.split())
+        names += [f"{label} run {i + 1}" for i in range(args.runs)]
     print(table(names, results))
     rerun_writes = sum(len(r.writes) for i, r in enumerate(results) if i % args.runs)
     if rerun_writes:
