@@ -1,7 +1,7 @@
 """A value computed once per test session, whichever xdist worker asks first; the others read it.
 
 For module fixtures that deploy to the emulator and read plain data back (security groups, policies): under
-`-n` workers every worker that runs one of the module's tests would otherwise deploy again. (xdist_group marks would
+`-n auto` every worker that runs one of the module's tests would otherwise deploy again. (xdist_group marks would
 keep such a module on one worker, but pytest-xdist 3.8 sets `item._nodeid`, which pytest 9 no longer reads, so
 `--dist loadgroup` ignores them.)
 """
