@@ -12,7 +12,8 @@ environment; nothing is shared between runs. Measured in docs/benchmarks.md ("De
 DAGSTER_ECS_TEMPLATE_CACHE=false turns it off.
 
 It replaces three methods of ansible-core's private AnsibleEnvironment (checked against ansible-core 2.21 and
-Jinja 3.1): if they are not there, install() says so and leaves ansible-core as it is.
+Jinja 3.1): if they are not there, importing this module fails and mitogen_linear warns and leaves ansible-core
+as it is.
 """
 
 from __future__ import annotations
