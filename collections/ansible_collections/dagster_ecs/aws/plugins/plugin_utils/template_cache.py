@@ -39,7 +39,7 @@ _compile = _Environment.compile
 _from_string = _Environment.from_string
 _compile_expression = _Environment.compile_expression
 
-_state = threading.local()  # the source and kind of the template being compiled, between from_string and compile
+_state = threading.local()  # the kind and source being compiled, from from_string or compile_expression to compile
 _memory: dict[str, types.CodeType] = {}  # this process's hits and compiles, by key
 
 
@@ -119,12 +119,9 @@ def _compile_cached(
 
 
 def _from_string_cached(self: Any, source: Any, *args: Any, **kwargs: Any) -> Any:
-    expression = getattr(_state, "expression", None)
-    _state.expression = None
-    if isinstance(source, str):
-        _state.pending = ("template", source)
-    elif expression is not None:
-        _state.pending = ("expression", expression)
+    if not isinstance(source, str):  # an expression's node tree: compile_expression said what it came from
+        return _from_string(self, source, *args, **kwargs)
+    _state.pending = ("template", source)
     try:
         return _from_string(self, source, *args, **kwargs)
     finally:
@@ -133,11 +130,11 @@ def _from_string_cached(self: Any, source: Any, *args: Any, **kwargs: Any) -> An
 
 def _compile_expression_cached(self: Any, source: str, *args: Any, **kwargs: Any) -> Any:
     # Jinja parses the expression into a node tree and compiles that through from_string; the source is the key.
-    _state.expression = source
+    _state.pending = ("expression", source)
     try:
         return _compile_expression(self, source, *args, **kwargs)
     finally:
-        _state.expression = None
+        _state.pending = None
 
 
 def install() -> bool:
